@@ -1,0 +1,121 @@
+/**
+ * npm run experiment -- <name|file> [--out DIR] [--set key.path=value ...] [--trials N] [--fresh]
+ *
+ * Exit codes: 0 done; 2 the config or the command line is wrong (nothing was run or written); 1 the run failed.
+ */
+import { resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import yargs from 'yargs';
+import { hideBin } from 'yargs/helpers';
+import { ConfigError } from '../config/errors.ts';
+import { listExperiments } from '../config/load.ts';
+import { resolveExperiment } from '../config/resolve.ts';
+import { buildPlan } from '../plan/plan.ts';
+import { BackendError, BACKENDS } from '../tensor/backend.ts';
+import { OutputConflict, outputLayout } from '../runner/output.ts';
+import { runExperiment } from '../runner/run.ts';
+import { TrialStore } from '../runner/store.ts';
+import { writeReport } from '../report/report.ts';
+import { existsSync } from 'node:fs';
+
+const ROOT = resolve(fileURLToPath(import.meta.url), '../../..');
+
+async function main(argv: string[]): Promise<number> {
+  const args = await yargs(argv)
+    .scriptName('npm run experiment --')
+    .usage('$0 <experiment> [options]\n\nRun a named experiment (experiments/<name>.yaml) or a config file, resuming into its output folder.')
+    .positional('experiment', { type: 'string', describe: 'experiment name or path to a .yaml/.json config' })
+    .option('out', { type: 'string', describe: 'output folder (default results/<experiment>/)' })
+    .option('set', { type: 'string', array: true, describe: 'override a config key: --set model.width=32 (value read as YAML; repeatable)' })
+    .option('trials', { type: 'number', describe: 'trials per cell (overrides the config)' })
+    .option('workers', { type: 'number', describe: 'parallel workers (0 = one per core; results do not depend on it)' })
+    .option('backend', { type: 'string', choices: BACKENDS, describe: 'tfjs backend' })
+    .option('fresh', { type: 'boolean', default: false, describe: 'discard results already in the output folder and start over' })
+    .option('list', { type: 'boolean', default: false, describe: 'list the shipped experiments and exit' })
+    .option('dry-run', { type: 'boolean', default: false, describe: 'validate the config, print the plan, and exit' })
+    .option('report', { type: 'boolean', default: false, describe: 'only rebuild summary.csv and figures/ from the trials already in the output folder' })
+    .example('$0 synthetic-sweep', 'run the main synthetic phase-transition sweep')
+    .example('$0 synthetic-sweep --trials 2 --set model.patches=2', 'a smaller variant (a different config: new results)')
+    .example('$0 my-config.yaml --out /tmp/run1', 'run a config file into a chosen folder')
+    .strict()
+    .help()
+    .alias('h', 'help')
+    .version(false)
+    .wrap(Math.min(110, process.stdout.columns || 100))
+    .fail((message, err) => {
+      throw err ?? new UsageError(message);
+    })
+    .parseAsync();
+
+  if (args.list) {
+    for (const e of listExperiments(ROOT)) console.log(`${e.name.padEnd(24)} ${e.description}`);
+    return 0;
+  }
+  const ref = args._[0];
+  if (ref === undefined) throw new UsageError('name an experiment (see --list) or a config file');
+  if (args._.length > 1) throw new UsageError(`expected one experiment, got ${args._.join(' ')}`);
+
+  const sets = [...(args.set ?? [])];
+  if (args.workers !== undefined) sets.push(`workers=${args.workers}`);
+  if (args.backend !== undefined) sets.push(`backend=${args.backend}`);
+  const resolved = resolveExperiment(String(ref), { root: ROOT, sets, trials: args.trials });
+  const outDir = resolve(args.out ?? resolve(ROOT, 'results', resolved.config.name));
+  const plan = buildPlan(resolved.cells, (cell) => cell.config.trials);
+
+  if (args['dry-run']) {
+    printPlan(resolved.config.name, plan, outDir);
+    return 0;
+  }
+  if (args.report) {
+    const out = outputLayout(outDir);
+    if (!existsSync(out.trials)) throw new UsageError(`${out.trials} does not exist; run the experiment first`);
+    const files = await writeReport(resolved.config, TrialStore.open(out.trials).records(), out);
+    console.log(`wrote ${files.summary} and ${files.figures.length} figure(s) in ${out.figures}`);
+    return 0;
+  }
+
+  console.error(`${resolved.config.name}: ${plan.cells.length} cells, ${plan.trials.length} trials → ${outDir}`);
+  const started = Date.now();
+  const outcome = await runExperiment(resolved, {
+    outDir,
+    fresh: args.fresh,
+    root: ROOT,
+    command: ['npm run experiment --', ...argv].join(' '),
+    log: (line) => console.error(line),
+  });
+  const seconds = ((Date.now() - started) / 1000).toFixed(1);
+  console.error(`done in ${seconds} s: ${outcome.ran} trials run, ${outcome.resumedFrom} reused`);
+  console.log(`results: ${outcome.out.dir}\n  summary: ${outcome.report.summary}\n  figures: ${outcome.report.figures.join('\n           ')}`);
+  return 0;
+}
+
+function printPlan(name: string, plan: ReturnType<typeof buildPlan>, outDir: string): void {
+  console.log(`${name}: ${plan.cells.length} cells, ${plan.trials.length} trials → ${outDir}`);
+  const bySweep = new Map<string, number>();
+  for (const cell of plan.cells) bySweep.set(cell.sweep, (bySweep.get(cell.sweep) ?? 0) + 1);
+  for (const [sweep, count] of bySweep) {
+    const axes = Object.keys(plan.cells.find((c) => c.sweep === sweep)!.params);
+    console.log(`  ${sweep}: ${count} cells over ${axes.join(' × ') || '(no axes)'}`);
+  }
+}
+
+class UsageError extends Error {
+  override name = 'UsageError';
+}
+
+main(hideBin(process.argv)).then(
+  (code) => process.exit(code),
+  (err) => {
+    if (err instanceof ConfigError || err instanceof UsageError) {
+      console.error(`error: ${err.message}`);
+      if (err instanceof UsageError) console.error('run with --help for usage');
+      process.exit(2);
+    }
+    if (err instanceof OutputConflict || err instanceof BackendError) {
+      console.error(`error: ${err.message}`);
+      process.exit(2);
+    }
+    console.error(err instanceof Error ? (err.stack ?? err.message) : String(err));
+    process.exit(1);
+  },
+);

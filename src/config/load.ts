@@ -1,0 +1,216 @@
+/**
+ * Reading and composing config files, Hydra-style:
+ *
+ *   experiments/<name>.yaml      what to run: `defaults` (presets per group), `extends` (another experiment),
+ *                                its own keys, and `sweeps`
+ *   configs/<group>/<name>.yaml  reusable presets: the body of one section (model, data, solver, ...)
+ *
+ * Later layers override earlier ones: schema defaults < extended experiment < presets < the experiment's own
+ * keys < --set overrides < --trials. Every leaf remembers which layer set it, so an invalid value is reported
+ * against the file (or flag) it came from.
+ */
+import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { basename, extname, join, relative, resolve } from 'node:path';
+import { parse as parseYaml, YAMLParseError } from 'yaml';
+import { ConfigError } from './errors.ts';
+import { isPlainObject, show } from './schema.ts';
+
+export type RawConfig = Record<string, unknown>;
+
+/** A composed, not yet validated config and the source of each key path. */
+export interface Composed {
+  readonly raw: RawConfig;
+  /** The experiment file the composition started from. */
+  readonly file: string;
+  readonly root: string;
+  /** Dotted key path → the file or flag that set it last. */
+  readonly sources: ReadonlyMap<string, string>;
+}
+
+export interface ComposeOptions {
+  /** Project root holding experiments/ and configs/. */
+  readonly root: string;
+  /** `key.path=value` overrides, applied in order. */
+  readonly sets?: readonly string[];
+  readonly trials?: number;
+}
+
+const EXTENSIONS = ['.yaml', '.yml', '.json'];
+/** Top-level sections a preset may fill. */
+export const PRESET_GROUPS = ['model', 'data', 'training', 'contamination', 'recovery', 'solver', 'network', 'purification', 'backdoor'];
+
+/** `name` → experiments/name.yaml; anything that looks like a path is taken as a path. */
+export function findExperiment(ref: string, root: string): string {
+  const looksLikePath = ref.includes('/') || ref.includes('\\') || EXTENSIONS.includes(extname(ref));
+  if (looksLikePath) {
+    const path = resolve(ref);
+    if (!existsSync(path) || !statSync(path).isFile()) throw ConfigError.single(ref, [], `no such config file`);
+    return path;
+  }
+  for (const ext of EXTENSIONS) {
+    const path = join(root, 'experiments', ref + ext);
+    if (existsSync(path)) return path;
+  }
+  const known = experimentNames(root);
+  throw ConfigError.single(ref, [], `no experiment named '${ref}'; expected one of: ${known.join(', ')} (or a path to a .yaml/.json file)`);
+}
+
+/** Names of the experiment files under experiments/, sorted. */
+export function experimentNames(root: string): string[] {
+  const dir = join(root, 'experiments');
+  if (!existsSync(dir)) return [];
+  return readdirSync(dir)
+    .filter((f) => EXTENSIONS.includes(extname(f)))
+    .map((f) => basename(f, extname(f)))
+    .sort();
+}
+
+/** The shipped experiments with their one-line descriptions (for --list); an unreadable file says so. */
+export function listExperiments(root: string): { name: string; description: string }[] {
+  return experimentNames(root).map((name) => {
+    try {
+      const raw = readConfigFile(findExperiment(name, root), `experiments/${name}`);
+      return { name, description: typeof raw.description === 'string' ? raw.description : '' };
+    } catch (err) {
+      return { name, description: `(invalid: ${err instanceof Error ? err.message.split('\n').pop()!.trim() : String(err)})` };
+    }
+  });
+}
+
+/** Parse one YAML or JSON file into a mapping; syntax errors name the file and line. */
+export function readConfigFile(path: string, label: string = path): RawConfig {
+  const text = readFileSync(path, 'utf8');
+  let value: unknown;
+  try {
+    value = extname(path) === '.json' ? JSON.parse(text) : parseYaml(text);
+  } catch (err) {
+    const where = err instanceof YAMLParseError && err.linePos ? ` (line ${err.linePos[0].line}, column ${err.linePos[0].col})` : '';
+    const message = err instanceof Error ? err.message.split('\n')[0] : String(err);
+    throw ConfigError.single(label, [], `cannot parse${where}: ${message}`);
+  }
+  if (value === null || value === undefined) return {};
+  if (!isPlainObject(value)) throw ConfigError.single(label, [], `expected a mapping at the top level, got ${show(value)}`);
+  return value;
+}
+
+export function compose(ref: string, options: ComposeOptions): Composed {
+  const file = findExperiment(ref, options.root);
+  const sources = new Map<string, string>();
+  const raw = composeFile(file, options.root, sources, []);
+  for (const assignment of options.sets ?? []) applySet(raw, assignment, sources);
+  if (options.trials !== undefined) setPath(raw, ['trials'], options.trials, '--trials', sources);
+  return { raw, file, root: options.root, sources };
+}
+
+function composeFile(file: string, root: string, sources: Map<string, string>, chain: string[]): RawConfig {
+  const label = displayPath(file, root);
+  if (chain.includes(file)) throw ConfigError.single(label, ['extends'], `cycle: ${[...chain, file].map((f) => displayPath(f, root)).join(' → ')}`);
+  const own = readConfigFile(file, label);
+  const { defaults, extends: parent, ...body } = own;
+  let raw: RawConfig = {};
+  if (parent !== undefined) {
+    if (typeof parent !== 'string') throw ConfigError.single(label, ['extends'], `expected an experiment name, got ${show(parent)}`);
+    raw = composeFile(findExperiment(parent, root), root, sources, [...chain, file]);
+    delete raw.name;
+    delete raw.description;
+    if (body.sweeps !== undefined) clearPrefix(raw, 'sweeps', sources);
+  }
+  for (const [group, preset] of presetList(defaults, label)) {
+    const presetFile = findPreset(group, preset, root, label);
+    const presetLabel = displayPath(presetFile, root);
+    mergeInto(raw, { [group]: readConfigFile(presetFile, presetLabel) }, presetLabel, sources, []);
+  }
+  mergeInto(raw, body, label, sources, []);
+  if (raw.name === undefined) raw.name = basename(file, extname(file));
+  return raw;
+}
+
+/** `defaults` as a mapping {group: preset} (or a list of one-entry mappings), in order. */
+function presetList(defaults: unknown, label: string): [string, string][] {
+  if (defaults === undefined) return [];
+  const entries = Array.isArray(defaults) ? defaults.flatMap((d) => (isPlainObject(d) ? Object.entries(d) : [[d, undefined]])) : isPlainObject(defaults) ? Object.entries(defaults) : null;
+  if (!entries) throw ConfigError.single(label, ['defaults'], `expected a mapping of group to preset name, e.g. {model: small-cnn}, got ${show(defaults)}`);
+  return entries.map(([group, preset]) => {
+    if (!PRESET_GROUPS.includes(String(group))) throw ConfigError.single(label, ['defaults', String(group)], `unknown preset group; expected one of ${PRESET_GROUPS.join(', ')}`);
+    if (typeof preset !== 'string') throw ConfigError.single(label, ['defaults', String(group)], `expected a preset name, got ${show(preset)}`);
+    return [String(group), preset];
+  });
+}
+
+function findPreset(group: string, name: string, root: string, label: string): string {
+  for (const ext of EXTENSIONS) {
+    const path = join(root, 'configs', group, name + ext);
+    if (existsSync(path)) return path;
+  }
+  const dir = join(root, 'configs', group);
+  const known = existsSync(dir) ? readdirSync(dir).filter((f) => EXTENSIONS.includes(extname(f))).map((f) => basename(f, extname(f))) : [];
+  throw ConfigError.single(label, ['defaults', group], `no preset '${name}' in configs/${group}/; expected one of: ${known.join(', ') || '(none)'}`);
+}
+
+/** Deep merge: mappings merge key by key, everything else (numbers, strings, lists) replaces. */
+function mergeInto(target: RawConfig, source: RawConfig, label: string, sources: Map<string, string>, path: string[]): void {
+  for (const [key, value] of Object.entries(source)) {
+    const here = [...path, key];
+    if (isPlainObject(value) && isPlainObject(target[key])) {
+      mergeInto(target[key] as RawConfig, value, label, sources, here);
+    } else {
+      clearPrefix(target, key, sources, path);
+      target[key] = structuredClone(value);
+      recordSources(value, here, label, sources);
+    }
+  }
+}
+
+function recordSources(value: unknown, path: string[], label: string, sources: Map<string, string>): void {
+  sources.set(path.join('.'), label);
+  if (isPlainObject(value)) for (const [k, v] of Object.entries(value)) recordSources(v, [...path, k], label, sources);
+}
+
+function clearPrefix(target: RawConfig, key: string, sources: Map<string, string>, path: string[] = []): void {
+  delete target[key];
+  const prefix = [...path, key].join('.');
+  for (const p of [...sources.keys()]) if (p === prefix || p.startsWith(prefix + '.')) sources.delete(p);
+}
+
+/** `--set a.b.c=value`: the value is read as YAML, so numbers, lists and mappings work. */
+export function applySet(raw: RawConfig, assignment: string, sources: Map<string, string>): void {
+  const label = `--set ${assignment}`;
+  const eq = assignment.indexOf('=');
+  if (eq <= 0) throw ConfigError.single(label, [], `expected key.path=value`);
+  const path = assignment.slice(0, eq).trim().split('.');
+  if (path.some((p) => p === '')) throw ConfigError.single(label, [], `expected a dotted key path such as model.width, got '${assignment.slice(0, eq)}'`);
+  const text = assignment.slice(eq + 1);
+  let value: unknown;
+  try {
+    value = parseYaml(text);
+  } catch {
+    value = text;
+  }
+  setPath(raw, path, value, label, sources);
+}
+
+function setPath(raw: RawConfig, path: string[], value: unknown, label: string, sources: Map<string, string>): void {
+  let node = raw;
+  for (const key of path.slice(0, -1)) {
+    if (!isPlainObject(node[key])) node[key] = {};
+    node = node[key] as RawConfig;
+  }
+  const last = path[path.length - 1];
+  const parent = path.slice(0, -1);
+  if (isPlainObject(value) && isPlainObject(node[last])) mergeInto(node[last] as RawConfig, value, label, sources, path);
+  else mergeInto(node, { [last]: value }, label, sources, parent);
+}
+
+/** The source recorded for `path` or its nearest ancestor, else the experiment file. */
+export function sourceOf(composed: Composed, path: readonly (string | number)[]): string {
+  for (let n = path.length; n > 0; n--) {
+    const hit = composed.sources.get(path.slice(0, n).join('.'));
+    if (hit) return hit;
+  }
+  return displayPath(composed.file, composed.root);
+}
+
+export function displayPath(file: string, root: string): string {
+  const rel = relative(root, file);
+  return rel && !rel.startsWith('..') ? rel : file;
+}

@@ -1,0 +1,93 @@
+/**
+ * Full-batch gradient descent on L = (1/2n) Σ_s (f(x_s) − y_s)², from a known initialisation θ0.
+ *
+ * The update θ_T − θ0 is accumulated in its own tensor rather than read off θ_T − θ0 afterwards: in float32,
+ * θ0 is often much larger than the update, and the subtraction would bury the update in rounding noise.
+ *
+ *   hidden layer, 'linearized': gates frozen at θ0, so every step adds a combination of the columns of A_W and
+ *                               the update lies in range(A_W) exactly (up to float rounding);
+ *   hidden layer, 'relu':       true GD; the gates move, and the update leaves range(A_W) by as much as they do;
+ *   output layer:               W, b fixed, the update Σ_t Φᵀe_t / n lies in range(A_β) = range(Φᵀ) exactly.
+ */
+import * as tf from '@tensorflow/tfjs';
+import type { TrainingConfig } from '../config/synthetic-schema.ts';
+import { features, forward, gatedForward, gates, hiddenGradient, outputGradient, squaredLoss, type CnnParams } from './cnn.ts';
+
+export class TrainingDiverged extends Error {
+  override name = 'TrainingDiverged';
+}
+
+export interface HiddenUpdate {
+  readonly dW: tf.Tensor2D;
+  readonly db: tf.Tensor1D;
+  readonly lossInitial: number;
+  readonly lossFinal: number;
+  /** Share of activation gates (sample × patch × unit) that differ between θ0 and θ_T. 0 when linearized. */
+  readonly flippedShare: number;
+}
+
+export interface OutputUpdate {
+  readonly da: tf.Tensor1D;
+  readonly lossInitial: number;
+  readonly lossFinal: number;
+}
+
+/** How often training looks at the loss to catch NaN/Inf early (each look is a device→host copy). */
+const CHECK_EVERY = 25;
+
+export function trainHidden(P: tf.Tensor3D, y: tf.Tensor1D, init: CnnParams, training: Pick<TrainingConfig, 'mode' | 'steps' | 'lr'>): HiddenUpdate {
+  const G0 = gates(P, init.W, init.b);
+  let dW = tf.zerosLike(init.W);
+  let db = tf.zerosLike(init.b);
+  const current = (): CnnParams => ({ W: init.W.add(dW), b: init.b.add(db), a: init.a });
+  const residual = (params: CnnParams, G: tf.Tensor3D): tf.Tensor1D =>
+    (training.mode === 'linearized' ? gatedForward(P, params, G) : forward(P, params)).sub(y);
+
+  const lossInitial = tf.tidy(() => squaredLoss(forward(P, init).sub(y)));
+  for (let step = 1; step <= training.steps; step++) {
+    const [nextW, nextB] = tf.tidy(() => {
+      const params = current();
+      const G = training.mode === 'linearized' ? G0 : gates(P, params.W, params.b);
+      const { gW, gb } = hiddenGradient(P, init.a, G, residual(params, G));
+      return [dW.sub(gW.mul(training.lr)), db.sub(gb.mul(training.lr))];
+    });
+    tf.dispose([dW, db]);
+    dW = nextW as tf.Tensor2D;
+    db = nextB as tf.Tensor1D;
+    if (step % CHECK_EVERY === 0 || step === training.steps) assertFinite(dW, db, step);
+  }
+  const { lossFinal, flippedShare } = tf.tidy(() => {
+    const params = current();
+    const GT = gates(P, params.W, params.b);
+    return {
+      lossFinal: squaredLoss(residual(params, G0)),
+      flippedShare: GT.sub(G0).abs().mean().dataSync()[0],
+    };
+  });
+  G0.dispose();
+  return { dW, db, lossInitial, lossFinal, flippedShare };
+}
+
+/** Train a with W, b fixed: an ordinary least-squares problem in the features Φ(x_s). */
+export function trainOutput(P: tf.Tensor3D, y: tf.Tensor1D, hidden: CnnParams, training: Pick<TrainingConfig, 'steps' | 'lr'>): OutputUpdate {
+  const Phi = features(P, hidden.W, hidden.b);
+  const residual = (da: tf.Tensor1D) => tf.matMul(Phi, hidden.a.add(da).expandDims(1)).squeeze([1]).sub(y) as tf.Tensor1D;
+  let da = tf.zerosLike(hidden.a);
+  const lossInitial = tf.tidy(() => squaredLoss(residual(da)));
+  for (let step = 1; step <= training.steps; step++) {
+    const next = tf.tidy(() => da.sub(outputGradient(Phi, residual(da)).mul(training.lr)));
+    da.dispose();
+    da = next as tf.Tensor1D;
+    if (step % CHECK_EVERY === 0 || step === training.steps) assertFinite(da, da, step);
+  }
+  const lossFinal = tf.tidy(() => squaredLoss(residual(da)));
+  Phi.dispose();
+  return { da, lossInitial, lossFinal };
+}
+
+function assertFinite(x: tf.Tensor, z: tf.Tensor, step: number): void {
+  const total = tf.tidy(() => x.sum().add(z.sum()).dataSync()[0]);
+  if (!Number.isFinite(total)) {
+    throw new TrainingDiverged(`training diverged: the update became ${total} at step ${step}; lower training.lr or training.steps`);
+  }
+}

@@ -1,0 +1,312 @@
+/**
+ * One synthetic trial, end to end:  data → train → subspace → contaminate → purify → measure.
+ *
+ * Trials that differ only in corruption fraction or solver share a trained network ("instance"): the same seed
+ * gives the same network, so sharing is an optimisation, never a change of result. All problems of a work
+ * unit that share a solver are handed to it as one batch.
+ */
+import * as tf from '@tensorflow/tfjs';
+import type { SyntheticConfig } from '../config/synthetic-schema.ts';
+import { initStudent, makeTask, patchSize, disposeTask } from '../data/synthetic.ts';
+import { disposeParams, gates } from '../model/cnn.ts';
+import { trainHidden, trainOutput } from '../model/train.ts';
+import { contaminate, rms, type ContaminationScales } from '../recovery/contaminate.ts';
+import { gaussianSubspaceData, hiddenSubspace, layerSize, outputSubspace, toSubspace } from '../recovery/subspace.ts';
+import { relativeError } from '../recovery/measure.ts';
+import type { L1Problem, SolveResult, Subspace } from '../solvers/types.ts';
+import { canonicalJson, deriveSeed, stableHash } from '../util/canonical.ts';
+import { Rng } from '../util/rng.ts';
+import type { SolverPool } from './solver-pool.ts';
+import type { TrialTask } from './task.ts';
+
+/** One line of trials.jsonl for a synthetic trial. Timing fields end in _ms, clock times in _at. */
+export interface SyntheticTrialRecord {
+  readonly key: string;
+  readonly sweep: string;
+  readonly cell: string;
+  readonly trial: number;
+  readonly grid: Readonly<Record<string, unknown>>;
+  readonly seed: number;
+  readonly layer: string;
+  readonly subspace: string;
+  readonly mode: string;
+  readonly solver: string;
+  readonly width: number;
+  readonly samples: number;
+  /** m: number of recovered coordinates. */
+  readonly params: number;
+  readonly steps: number;
+  readonly lr: number;
+  readonly corruption: number;
+  readonly corrupted_count: number;
+  readonly rel_error: number | null;
+  readonly success: boolean;
+  readonly status: string;
+  readonly message?: string;
+  readonly iterations: number | null;
+  readonly objective: number | null;
+  readonly train_loss_initial: number | null;
+  readonly train_loss_final: number | null;
+  /** Share of activation gates that flipped during training (0 when linearized). */
+  readonly flipped_share: number | null;
+  /** ||Δ − P_A Δ|| / ||Δ||: how far the clean update lies outside the subspace. */
+  readonly off_subspace: number | null;
+  readonly train_ms: number;
+  readonly solve_ms: number;
+  readonly finished_at: string;
+}
+
+/** A trained network's recovery problem, before contamination: the clean update and its subspace. */
+interface Instance {
+  readonly subspace: Subspace;
+  readonly delta: Float64Array;
+  readonly scales: ContaminationScales;
+  readonly eligible: { start: number; end: number };
+  readonly lossInitial: number | null;
+  readonly lossFinal: number | null;
+  readonly flippedShare: number | null;
+  readonly trainMs: number;
+}
+
+type Built = { ok: true; instance: Instance; offSubspace: number | null } | { ok: false; message: string; trainMs: number };
+
+export async function runSyntheticTrials(tasks: readonly TrialTask<SyntheticConfig>[], solvers: SolverPool): Promise<SyntheticTrialRecord[]> {
+  const instances = new Map<string, Promise<Built>>();
+  const prepared = tasks.map((task) => {
+    const id = instanceKey(task);
+    if (!instances.has(id)) instances.set(id, buildInstance(task, id, solvers));
+    return { task, built: instances.get(id)! };
+  });
+
+  // Contaminate, then solve per solver spec in one batch.
+  const problems: { task: TrialTask<SyntheticConfig>; instance: Instance; offSubspace: number | null; problem: L1Problem; corrupted: number }[] = [];
+  const records: (SyntheticTrialRecord | undefined)[] = new Array(tasks.length);
+  for (const [i, { task, built }] of prepared.entries()) {
+    const b = await built;
+    if (!b.ok) {
+      records[i] = failedRecord(task, b.message, b.trainMs);
+      continue;
+    }
+    const seed = contaminationSeed(task);
+    const { b: target, corrupted } = contaminate(b.instance.delta, task.config.contamination, eligibleFor(task.config, b.instance), b.instance.scales, new Rng(seed), b.instance.subspace);
+    problems.push({ task, instance: b.instance, offSubspace: b.offSubspace, problem: { A: b.instance.subspace, b: target }, corrupted: corrupted.length });
+  }
+  const bySolver = groupBy(problems, (p) => canonicalJson(p.task.config.solver));
+  for (const group of bySolver.values()) {
+    const solver = await solvers.get(group[0].task.config.solver);
+    const results = await solver.solve(group.map((g) => g.problem));
+    group.forEach((g, j) => {
+      records[tasks.indexOf(g.task)] = measuredRecord(g.task, g.instance, g.offSubspace, g.corrupted, results[j]);
+    });
+  }
+  return records as SyntheticTrialRecord[];
+}
+
+/** Trials with the same instance key train the same network: everything but corruption, solver and tolerance. */
+function instanceKey(task: TrialTask<SyntheticConfig>): string {
+  const { model, data, training, recovery } = task.config;
+  return stableHash({ model, data, training, layer: recovery.layer, subspace: recovery.subspace, trial: task.index, seed: task.config.seed });
+}
+
+/** Seed of the network (data, teacher, initialisation): depends on the trial's own parameters only. */
+export function instanceSeed(task: TrialTask<SyntheticConfig>): number {
+  const { model, data, training } = task.config;
+  return deriveSeed(task.config.seed, { trial: task.index, model, data, training });
+}
+
+function contaminationSeed(task: TrialTask<SyntheticConfig>): number {
+  const { model, data, training, recovery, contamination } = task.config;
+  return deriveSeed(task.config.seed, { trial: task.index, model, data, training, layer: recovery.layer, subspace: recovery.subspace, contamination });
+}
+
+async function buildInstance(task: TrialTask<SyntheticConfig>, id: string, solvers: SolverPool): Promise<Built> {
+  const started = performance.now();
+  try {
+    const instance = task.config.recovery.subspace === 'gaussian' ? gaussianInstance(task, id) : await trainedInstance(task, id);
+    const offSubspace = task.config.training.mode === 'relu' && task.config.recovery.subspace === 'cnn' ? await distanceToSubspace(instance, solvers) : null;
+    return { ok: true, instance: { ...instance, trainMs: performance.now() - started }, offSubspace };
+  } catch (err) {
+    return { ok: false, message: err instanceof Error ? err.message : String(err), trainMs: performance.now() - started };
+  }
+}
+
+/** Train the student as configured and read off the recovered layer's update and subspace. */
+async function trainedInstance(task: TrialTask<SyntheticConfig>, id: string): Promise<Omit<Instance, 'trainMs'>> {
+  const { model, data, training, recovery } = task.config;
+  const seed = instanceSeed(task);
+  const { P, y } = makeTask(seed, model, data);
+  const init = initStudent(seed, model);
+  const k = patchSize(model);
+  const toDispose: tf.Tensor[] = [];
+  try {
+    let loss = { initial: null as number | null, final: null as number | null, flipped: null as number | null };
+    let hidden = { W: init.W, b: init.b, a: init.a };
+    let dHidden: tf.Tensor1D | undefined;
+    if (training.layers !== 'output') {
+      const h = trainHidden(P, y, init, training);
+      toDispose.push(h.dW, h.db);
+      loss = { initial: h.lossInitial, final: h.lossFinal, flipped: h.flippedShare };
+      dHidden = tf.concat([h.dW.reshape([-1]), h.db]) as tf.Tensor1D;
+      hidden = { W: init.W.add(h.dW), b: init.b.add(h.db), a: init.a };
+      toDispose.push(dHidden, hidden.W, hidden.b);
+    }
+    if (recovery.layer === 'output') {
+      const o = trainOutput(P, y, hidden, training);
+      toDispose.push(o.da);
+      const A = outputSubspace(P, hidden.W, hidden.b);
+      toDispose.push(A);
+      const thetaT = init.a.add(o.da);
+      toDispose.push(thetaT);
+      return finish(A, o.da, thetaT, { start: 0, end: model.width }, { initial: o.lossInitial, final: o.lossFinal, flipped: loss.flipped }, id);
+    }
+    const G0 = gates(P, init.W, init.b);
+    const A = hiddenSubspace(P, init.a, G0, recovery.layer);
+    toDispose.push(G0, A);
+    const pk = model.width * k;
+    const [lo, hi] = recovery.layer === 'hidden' ? [0, pk + model.width] : recovery.layer === 'hidden-w' ? [0, pk] : [pk, pk + model.width];
+    const delta = dHidden!.slice(lo, hi - lo);
+    const theta0 = tf.concat([init.W.reshape([-1]), init.b]).slice(lo, hi - lo);
+    const thetaT = theta0.add(delta);
+    toDispose.push(delta, theta0, thetaT);
+    return finish(A, delta, thetaT, { start: 0, end: hi - lo }, loss, id);
+  } finally {
+    tf.dispose(toDispose);
+    disposeParams(init);
+    disposeTask({ P, y });
+  }
+}
+
+async function finish(
+  A: tf.Tensor2D,
+  delta: tf.Tensor,
+  thetaT: tf.Tensor,
+  eligible: { start: number; end: number },
+  loss: { initial: number | null; final: number | null; flipped: number | null },
+  id: string,
+): Promise<Omit<Instance, 'trainMs'>> {
+  const subspace = await toSubspace(A, id);
+  const deltaValues = Float64Array.from(await delta.data());
+  const thetaValues = await thetaT.data();
+  return {
+    subspace,
+    delta: deltaValues,
+    scales: { update: rms(deltaValues), params: rms(thetaValues) },
+    eligible,
+    lossInitial: loss.initial,
+    lossFinal: loss.final,
+    flippedShare: loss.flipped,
+  };
+}
+
+/** Gaussian ablation: A ~ N(0, 1) of the CNN subspace's shape, clean update Δ = A g with g ~ N(0, I_n). */
+function gaussianInstance(task: TrialTask<SyntheticConfig>, id: string): Omit<Instance, 'trainMs'> {
+  const { model, data, recovery } = task.config;
+  const m = layerSize(recovery.layer, model.width, patchSize(model));
+  const n = data.samples;
+  const seed = instanceSeed(task);
+  const A = gaussianSubspaceData(seed, m, n);
+  const g = Rng.stream(seed, 'gaussian-coefficients').normals(n);
+  const delta = new Float64Array(m);
+  for (let i = 0; i < m; i++) for (let j = 0; j < n; j++) delta[i] += A[i * n + j] * g[j];
+  const scale = rms(delta);
+  return { subspace: { id, m, n, data: A }, delta, scales: { update: scale, params: scale }, eligible: { start: 0, end: m }, lossInitial: null, lossFinal: null, flippedShare: null };
+}
+
+/** ||Δ − P_A Δ|| / ||Δ|| via the least-squares (l2) projection. */
+async function distanceToSubspace(instance: Omit<Instance, 'trainMs'>, solvers: SolverPool): Promise<number> {
+  const l2 = await solvers.get({ name: 'l2' });
+  const [projection] = await l2.solve([{ A: instance.subspace, b: instance.delta }]);
+  return relativeError(projection.delta, instance.delta);
+}
+
+/** Coordinates the corruption may hit, within the recovered layer's vector. */
+function eligibleFor(config: SyntheticConfig, instance: Instance): { start: number; end: number } {
+  const { recovery, contamination, model } = config;
+  if (recovery.layer !== 'hidden' || recovery.subspace === 'gaussian' || contamination.target === 'all') return instance.eligible;
+  const pk = model.width * patchSize(model);
+  return contamination.target === 'w' ? { start: 0, end: pk } : { start: pk, end: pk + model.width };
+}
+
+function baseFields(task: TrialTask<SyntheticConfig>) {
+  const c = task.config;
+  return {
+    key: task.key,
+    sweep: task.sweep,
+    cell: task.cell,
+    trial: task.index,
+    grid: task.grid,
+    seed: instanceSeed(task),
+    layer: c.recovery.layer,
+    subspace: c.recovery.subspace,
+    mode: c.training.mode,
+    solver: solverLabel(c.solver),
+    width: c.model.width,
+    samples: c.data.samples,
+    params: layerSize(c.recovery.layer, c.model.width, patchSize(c.model)),
+    steps: c.training.steps,
+    lr: c.training.lr,
+    corruption: c.contamination.fraction,
+  };
+}
+
+/** Solver name as shown in tables: the name, with '+polish' when a polish stage follows. */
+export function solverLabel(spec: SyntheticConfig['solver']): string {
+  const polish = (spec as { polish?: unknown }).polish;
+  return polish ? `${spec.name}+polish` : spec.name;
+}
+
+function measuredRecord(task: TrialTask<SyntheticConfig>, instance: Instance, offSubspace: number | null, corrupted: number, result: SolveResult): SyntheticTrialRecord {
+  const failed = result.status === 'failed';
+  const error = failed ? null : relativeError(result.delta, instance.delta);
+  return {
+    ...baseFields(task),
+    corrupted_count: corrupted,
+    rel_error: error === null || !Number.isFinite(error) ? null : error,
+    success: error !== null && error <= task.config.recovery.tolerance,
+    status: result.status,
+    ...(result.message ? { message: result.message } : {}),
+    iterations: result.iterations ?? null,
+    objective: result.objective ?? null,
+    train_loss_initial: instance.lossInitial,
+    train_loss_final: instance.lossFinal,
+    flipped_share: instance.flippedShare,
+    off_subspace: offSubspace,
+    train_ms: round(instance.trainMs),
+    solve_ms: round(result.solveMs),
+    finished_at: new Date().toISOString(),
+  };
+}
+
+function failedRecord(task: TrialTask<SyntheticConfig>, message: string, trainMs: number): SyntheticTrialRecord {
+  return {
+    ...baseFields(task),
+    corrupted_count: 0,
+    rel_error: null,
+    success: false,
+    status: 'failed',
+    message,
+    iterations: null,
+    objective: null,
+    train_loss_initial: null,
+    train_loss_final: null,
+    flipped_share: null,
+    off_subspace: null,
+    train_ms: round(trainMs),
+    solve_ms: 0,
+    finished_at: new Date().toISOString(),
+  };
+}
+
+function round(ms: number): number {
+  return Math.round(ms * 1000) / 1000;
+}
+
+function groupBy<T>(items: readonly T[], key: (item: T) => string): Map<string, T[]> {
+  const out = new Map<string, T[]>();
+  for (const item of items) {
+    const k = key(item);
+    if (!out.has(k)) out.set(k, []);
+    out.get(k)!.push(item);
+  }
+  return out;
+}

@@ -1,0 +1,107 @@
+/**
+ * summary.csv for synthetic experiments: one row per cell, aggregated over its trials, next to the l1 theory's
+ * critical fraction for that cell's n/m.
+ */
+import { stringify } from 'csv-stringify/sync';
+import type { SyntheticTrialRecord } from '../pipeline/synthetic.ts';
+import { theoryCorruption } from '../theory/phase-transition.ts';
+
+export interface SyntheticSummaryRow {
+  readonly sweep: string;
+  readonly cell: string;
+  readonly layer: string;
+  readonly subspace: string;
+  readonly mode: string;
+  readonly solver: string;
+  readonly width: number;
+  readonly samples: number;
+  /** m: recovered coordinates. */
+  readonly params: number;
+  readonly n_over_m: number;
+  readonly steps: number;
+  readonly lr: number;
+  readonly corruption: number;
+  readonly trials: number;
+  readonly successes: number;
+  readonly success_rate: number;
+  /** ε*(n/m) from RESEARCH.md §5; 0 when samples ≥ params. */
+  readonly theory_corruption: number;
+  readonly median_rel_error: number | null;
+  readonly median_solve_ms: number;
+  /** Trials whose solver or training failed outright (status 'failed'). */
+  readonly failures: number;
+  readonly median_iterations: number | null;
+  readonly median_flipped_share: number | null;
+  readonly median_off_subspace: number | null;
+}
+
+export const SUMMARY_COLUMNS: readonly (keyof SyntheticSummaryRow)[] = [
+  'sweep', 'layer', 'subspace', 'mode', 'solver', 'width', 'samples', 'params', 'n_over_m', 'steps', 'lr', 'corruption',
+  'trials', 'successes', 'success_rate', 'theory_corruption', 'median_rel_error', 'median_solve_ms', 'failures',
+  'median_iterations', 'median_flipped_share', 'median_off_subspace', 'cell',
+];
+
+/** Rows in order of first appearance of each cell in `records` (plan order after finalize). */
+export function summarize(records: readonly SyntheticTrialRecord[]): SyntheticSummaryRow[] {
+  const cells = new Map<string, SyntheticTrialRecord[]>();
+  for (const r of records) {
+    if (!cells.has(r.cell)) cells.set(r.cell, []);
+    cells.get(r.cell)!.push(r);
+  }
+  return [...cells.values()].map(summarizeCell);
+}
+
+function summarizeCell(trials: SyntheticTrialRecord[]): SyntheticSummaryRow {
+  const first = trials[0];
+  const successes = trials.filter((t) => t.success).length;
+  return {
+    sweep: first.sweep,
+    cell: first.cell,
+    layer: first.layer,
+    subspace: first.subspace,
+    mode: first.mode,
+    solver: first.solver,
+    width: first.width,
+    samples: first.samples,
+    params: first.params,
+    n_over_m: round(first.samples / first.params, 6),
+    steps: first.steps,
+    lr: first.lr,
+    corruption: first.corruption,
+    trials: trials.length,
+    successes,
+    success_rate: round(successes / trials.length, 6),
+    theory_corruption: round(theoryCorruption(first.samples, first.params), 6),
+    median_rel_error: median(trials.map((t) => t.rel_error)),
+    median_solve_ms: median(trials.map((t) => t.solve_ms)) ?? 0,
+    failures: trials.filter((t) => t.status === 'failed').length,
+    median_iterations: median(trials.map((t) => t.iterations)),
+    median_flipped_share: median(trials.map((t) => t.flipped_share)),
+    median_off_subspace: median(trials.map((t) => t.off_subspace)),
+  };
+}
+
+/** Median of the finite values; null when there are none. */
+export function median(values: readonly (number | null | undefined)[]): number | null {
+  const finite = values.filter((v): v is number => typeof v === 'number' && Number.isFinite(v)).sort((a, b) => a - b);
+  if (finite.length === 0) return null;
+  const mid = finite.length >> 1;
+  return finite.length % 2 ? finite[mid] : (finite[mid - 1] + finite[mid]) / 2;
+}
+
+export function summaryCsv(rows: readonly SyntheticSummaryRow[], columns: readonly string[] = SUMMARY_COLUMNS): string {
+  return stringify(rows as unknown as Record<string, unknown>[], {
+    header: true,
+    columns: [...columns],
+    cast: { number: (v) => formatNumber(v) },
+  });
+}
+
+function formatNumber(v: number): string {
+  return Number.isInteger(v) ? String(v) : String(Number(v.toPrecision(8)));
+}
+
+function round(x: number, digits: number): number {
+  const f = 10 ** digits;
+  return Math.round(x * f) / f;
+}

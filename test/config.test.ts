@@ -1,0 +1,146 @@
+import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { ConfigError } from '../src/config/errors.ts';
+import { listExperiments } from '../src/config/load.ts';
+import { resolveExperiment } from '../src/config/resolve.ts';
+import { buildPlan } from '../src/plan/plan.ts';
+
+const ROOT = resolve(import.meta.dirname, '..');
+
+/** A throwaway project root with the real presets and one experiment file. */
+function project(experiment: string, extra: Record<string, string> = {}): string {
+  const root = mkdtempSync(join(tmpdir(), 'purify-config-'));
+  mkdirSync(join(root, 'experiments'));
+  writeFileSync(join(root, 'experiments', 'exp.yaml'), experiment);
+  for (const [path, text] of Object.entries(extra)) {
+    mkdirSync(join(root, path, '..'), { recursive: true });
+    writeFileSync(join(root, path), text);
+  }
+  return root;
+}
+
+const MINIMAL = `
+description: tiny
+sweeps:
+  s:
+    grid:
+      model: { width: [4, 8] }
+      contamination: { fraction: { start: 0, stop: 0.2, step: 0.1 } }
+`;
+
+function errorOf(fn: () => unknown): ConfigError {
+  try {
+    fn();
+  } catch (err) {
+    if (err instanceof ConfigError) return err;
+    throw err;
+  }
+  throw new Error('expected a ConfigError');
+}
+
+describe('config resolution', () => {
+  it('fills defaults, names the experiment after its file, and expands the grid', () => {
+    const root = project(MINIMAL);
+    const r = resolveExperiment('exp', { root });
+    expect(r.config.name).toBe('exp');
+    expect(r.config.model.patches).toBe(4);
+    expect(r.config.solver).toMatchObject({ name: 'highs', algorithm: 'choose' });
+    expect(r.cells.map((c) => [c.config.model.width, c.config.contamination.fraction])).toEqual([
+      [4, 0], [4, 0.1], [4, 0.2], [8, 0], [8, 0.1], [8, 0.2],
+    ]);
+    const plan = buildPlan(r.cells, (c) => c.config.trials);
+    expect(plan.trials).toHaveLength(6 * 5);
+    expect(new Set(plan.trials.map((t) => t.key)).size).toBe(30);
+  });
+
+  it('composes presets, then the experiment, then --set, then --trials', () => {
+    const root = project(`defaults: { model: m }\nmodel: { width: 9 }\n${MINIMAL}`, {
+      'configs/model/m.yaml': 'inputDim: 12\npatches: 3\nwidth: 5\n',
+    });
+    const r = resolveExperiment('exp', { root, sets: ['model.inputDim=24', 'solver={name: highs, algorithm: ipm}'], trials: 3 });
+    expect(r.config.model).toMatchObject({ inputDim: 24, patches: 3, width: 9 });
+    expect(r.config.solver).toMatchObject({ algorithm: 'ipm' });
+    expect(r.config.trials).toBe(3);
+  });
+
+  it('ranges: log-spaced integers are rounded and deduplicated, num gives a linspace', () => {
+    const root = project(`sweeps:\n  s:\n    grid:\n      model: { width: { start: 2, stop: 64, num: 6, scale: log } }\n      contamination: { fraction: { start: 0, stop: 1, num: 5 } }\n`);
+    const r = resolveExperiment('exp', { root });
+    const widths = [...new Set(r.cells.map((c) => c.config.model.width))];
+    expect(widths).toEqual([2, 4, 8, 16, 32, 64]);
+    expect([...new Set(r.cells.map((c) => c.config.contamination.fraction))]).toEqual([0, 0.25, 0.5, 0.75, 1]);
+  });
+
+  it('rejects unknown keys, wrong types and impossible values, naming file, key and expectation', () => {
+    const root = project(`model: { widht: 3, patches: 0 }\ncontamination: { fraction: 1.5 }\ntrials: two\n${MINIMAL}`);
+    const err = errorOf(() => resolveExperiment('exp', { root }));
+    const text = err.message;
+    expect(text).toContain("experiments/exp.yaml: model.widht: unknown key 'widht' (did you mean 'width'?)");
+    expect(text).toContain('experiments/exp.yaml: model.patches: expected an integer ≥ 1, got 0');
+    expect(text).toContain('experiments/exp.yaml: contamination.fraction: expected a number in [0, 1], got 1.5');
+    expect(text).toContain('experiments/exp.yaml: trials: expected an integer ≥ 1, got "two"');
+  });
+
+  it('rejects more patches than the input has, and patches that do not divide it', () => {
+    const root = project(MINIMAL);
+    expect(errorOf(() => resolveExperiment('exp', { root, sets: ['model.patches=64'] })).message).toContain(
+      '--set model.patches=64: model.patches: expected at most inputDim (32) patches, got 64',
+    );
+    expect(errorOf(() => resolveExperiment('exp', { root, sets: ['model.patches=5'] })).message).toContain('expected a divisor of inputDim (32)');
+  });
+
+  it('reports an invalid grid value at its place in the grid', () => {
+    const root = project(MINIMAL.replace('[4, 8]', '[4, 0, 2.5]'));
+    const text = errorOf(() => resolveExperiment('exp', { root })).message;
+    expect(text).toContain('experiments/exp.yaml: sweeps.s.grid.model.width: value 0: expected an integer ≥ 1, got 0');
+    expect(text).toContain('sweeps.s.grid.model.width: value 2.5: expected an integer ≥ 1, got 2.5');
+  });
+
+  it('rejects grids over keys the config does not have, and malformed ranges', () => {
+    const root = project(MINIMAL.replace('model: { width: [4, 8] }', 'model: { depth: [1, 2] }'));
+    expect(errorOf(() => resolveExperiment('exp', { root })).message).toContain("sweeps.s.grid.model.depth: unknown key 'depth'");
+    const root2 = project(MINIMAL.replace('step: 0.1', 'step: -0.1'));
+    expect(errorOf(() => resolveExperiment('exp', { root: root2 })).message).toContain('sweeps.s.grid.contamination.fraction: expected step > 0');
+  });
+
+  it('checks rules between sections (corruption target inside the recovered layer)', () => {
+    const root = project(MINIMAL);
+    const text = errorOf(() => resolveExperiment('exp', { root, sets: ['recovery.layer=output', 'training.layers=output', 'contamination.target=w'] })).message;
+    expect(text).toContain("contamination.target: expected one of all for recovery.layer 'output', got \"w\"");
+    const text2 = errorOf(() => resolveExperiment('exp', { root, sets: ['recovery.layer=output'] })).message;
+    expect(text2).toContain("training.layers: expected 'output' or 'both'");
+  });
+
+  it('errors for missing experiments, presets, bad YAML and bad --set syntax are clear', () => {
+    const root = project(MINIMAL, { 'experiments/broken.yaml': 'model: [1, 2\n' });
+    expect(errorOf(() => resolveExperiment('nope', { root })).message).toContain("no experiment named 'nope'; expected one of: broken, exp");
+    expect(errorOf(() => resolveExperiment('broken', { root })).message).toMatch(/experiments\/broken\.yaml: \(top level\): cannot parse \(line \d+, column \d+\)/);
+    const root2 = project(`defaults: { model: missing }\n${MINIMAL}`);
+    expect(errorOf(() => resolveExperiment('exp', { root: root2 })).message).toContain("defaults.model: no preset 'missing' in configs/model/");
+    expect(errorOf(() => resolveExperiment('exp', { root, sets: ['novalue'] })).message).toContain('--set novalue: (top level): expected key.path=value');
+    expect(errorOf(() => resolveExperiment('exp', { root, sets: ['backend=gpu'] })).message).toContain('--set backend=gpu: backend: expected one of wasm, cpu, node, node-gpu');
+  });
+
+  it('an experiment can extend another and replace its sweeps', () => {
+    const root = project(MINIMAL, {
+      'experiments/child.yaml': 'extends: exp\ntrials: 2\nsweeps:\n  only:\n    grid:\n      data: { samples: [3] }\n',
+    });
+    const r = resolveExperiment('child', { root });
+    expect(r.config.name).toBe('child');
+    expect(r.config.trials).toBe(2);
+    expect(Object.keys(r.config.sweeps)).toEqual(['only']);
+    expect(r.cells).toHaveLength(1);
+  });
+
+  it('every shipped experiment resolves and lists with a description', () => {
+    const shipped = listExperiments(ROOT);
+    expect(shipped.length).toBeGreaterThanOrEqual(4);
+    for (const e of shipped) {
+      expect(e.description.length).toBeGreaterThan(10);
+      const r = resolveExperiment(e.name, { root: ROOT });
+      expect(r.cells.length).toBeGreaterThan(0);
+    }
+  });
+});
