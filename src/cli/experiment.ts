@@ -37,7 +37,7 @@ async function main(argv: string[]): Promise<number> {
     .example('$0 synthetic-sweep', 'run the main synthetic phase-transition sweep')
     .example('$0 synthetic-sweep --trials 2 --set model.patches=2', 'a smaller variant (a different config: new results)')
     .example('$0 my-config.yaml --out /tmp/run1', 'run a config file into a chosen folder')
-    .strict()
+    .strictOptions()
     .help()
     .alias('h', 'help')
     .version(false)

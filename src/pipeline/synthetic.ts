@@ -157,7 +157,7 @@ async function trainedInstance(task: TrialTask<SyntheticConfig>, id: string): Pr
       toDispose.push(A);
       const thetaT = init.a.add(o.da);
       toDispose.push(thetaT);
-      return finish(A, o.da, thetaT, { start: 0, end: model.width }, { initial: o.lossInitial, final: o.lossFinal, flipped: loss.flipped }, id);
+      return await finish(A, o.da, thetaT, { start: 0, end: model.width }, { initial: o.lossInitial, final: o.lossFinal, flipped: loss.flipped }, id);
     }
     const G0 = gates(P, init.W, init.b);
     const A = hiddenSubspace(P, init.a, G0, recovery.layer);
@@ -168,7 +168,7 @@ async function trainedInstance(task: TrialTask<SyntheticConfig>, id: string): Pr
     const theta0 = tf.concat([init.W.reshape([-1]), init.b]).slice(lo, hi - lo);
     const thetaT = theta0.add(delta);
     toDispose.push(delta, theta0, thetaT);
-    return finish(A, delta, thetaT, { start: 0, end: hi - lo }, loss, id);
+    return await finish(A, delta, thetaT, { start: 0, end: hi - lo }, loss, id);
   } finally {
     tf.dispose(toDispose);
     disposeParams(init);

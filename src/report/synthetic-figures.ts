@@ -144,13 +144,17 @@ function splitBy(rows: readonly SyntheticSummaryRow[], axes: FigureField[]): { l
   return [...parts.entries()].map(([label, part]) => ({ label, rows: part }));
 }
 
-/** e.g. "n = 40 samples, m = 9p parameters" for a corruption × width diagram. */
+/** What is held fixed (or the range it spans), e.g. "n = 40 samples, m = 9p recovered parameters". */
 function describeFixed(rows: readonly SyntheticSummaryRow[], y: FigureField): string {
   const r = rows[0];
   const k = r.params / r.width;
+  const span = (f: 'width' | 'samples' | 'params', symbol: string) => {
+    const values = rows.map((x) => x[f]);
+    const [lo, hi] = [Math.min(...values), Math.max(...values)];
+    return lo === hi ? `${symbol} = ${lo}` : `${symbol} from ${lo} to ${hi}`;
+  };
   if (y === 'width') return `n = ${r.samples} samples, m = ${k === 1 ? 'p' : `${k}p`} recovered parameters`;
-  if (y === 'samples') return `width p = ${r.width}, m = ${r.params} recovered parameters`;
-  return `width p from ${Math.min(...rows.map((x) => x.width))}, samples n from ${Math.min(...rows.map((x) => x.samples))}`;
+  return `${span('width', 'width p')}, ${span('samples', 'samples n')}, ${span('params', 'parameters m')}`;
 }
 
 function trainingLabel(r: SyntheticSummaryRow): string {

@@ -71,6 +71,8 @@ export class TrialStore {
     const rank = new Map(order.map((key, i) => [key, i]));
     const sorted = this.records().sort((a, b) => (rank.get(a.key) ?? Infinity) - (rank.get(b.key) ?? Infinity));
     writeAtomic(this.path, sorted.map((r) => JSON.stringify(r) + '\n').join(''));
+    this.done.clear();
+    for (const r of sorted) this.done.set(r.key, r);
   }
 }
 
