@@ -113,7 +113,7 @@ const training: ObjectSchema = {
     mode: { kind: 'string', enum: ['linearized', 'relu'], default: 'linearized', description: 'linearized: patterns frozen at init; relu: true GD' },
     layers: { kind: 'string', enum: ['hidden', 'output', 'both'], default: 'hidden', description: 'which layers are trained (both: hidden, then output)' },
     steps: { kind: 'number', integer: true, min: 1, default: 200, description: 'gradient steps per trained layer' },
-    lr: { kind: 'number', min: 0, exclusiveMin: true, default: 0.5, description: 'learning rate' },
+    lr: { kind: 'number', min: 0, exclusiveMin: true, default: 0.5, description: 'learning rate (for the output layer: lr/p, see model/train.ts)' },
   },
 };
 

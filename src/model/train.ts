@@ -68,14 +68,18 @@ export function trainHidden(P: tf.Tensor3D, y: tf.Tensor1D, init: CnnParams, tra
   return { dW, db, lossInitial, lossFinal, flippedShare };
 }
 
-/** Train a with W, b fixed: an ordinary least-squares problem in the features Φ(x_s). */
+/**
+ * Train a with W, b fixed: an ordinary least-squares problem in the features Φ(x_s). The features are O(1)
+ * and there are p of them, so the kernel ΦΦᵀ/n grows like p; the step is lr/p to stay stable at any width.
+ */
 export function trainOutput(P: tf.Tensor3D, y: tf.Tensor1D, hidden: CnnParams, training: Pick<TrainingConfig, 'steps' | 'lr'>): OutputUpdate {
   const Phi = features(P, hidden.W, hidden.b);
+  const stepSize = training.lr / hidden.a.shape[0];
   const residual = (da: tf.Tensor1D) => tf.matMul(Phi, hidden.a.add(da).expandDims(1)).squeeze([1]).sub(y) as tf.Tensor1D;
   let da = tf.zerosLike(hidden.a);
   const lossInitial = tf.tidy(() => squaredLoss(residual(da)));
   for (let step = 1; step <= training.steps; step++) {
-    const next = tf.tidy(() => da.sub(outputGradient(Phi, residual(da)).mul(training.lr)));
+    const next = tf.tidy(() => da.sub(outputGradient(Phi, residual(da)).mul(stepSize)));
     da.dispose();
     da = next as tf.Tensor1D;
     if (step % CHECK_EVERY === 0 || step === training.steps) assertFinite(da, da, step);

@@ -91,8 +91,9 @@ export async function runSyntheticTrials(tasks: readonly TrialTask<SyntheticConf
     const { b: target, corrupted } = contaminate(b.instance.delta, task.config.contamination, eligibleFor(task.config, b.instance), b.instance.scales, new Rng(seed), b.instance.subspace);
     problems.push({ task, instance: b.instance, offSubspace: b.offSubspace, problem: { A: b.instance.subspace, b: target }, corrupted: corrupted.length });
   }
-  const bySolver = groupBy(problems, (p) => canonicalJson(p.task.config.solver));
-  for (const group of bySolver.values()) {
+  // A solver batch shares one solver spec and one problem shape.
+  const batches = groupBy(problems, (p) => `${canonicalJson(p.task.config.solver)}|${p.problem.A.m}×${p.problem.A.n}`);
+  for (const group of batches.values()) {
     const solver = await solvers.get(group[0].task.config.solver);
     const results = await solver.solve(group.map((g) => g.problem));
     group.forEach((g, j) => {

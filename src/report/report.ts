@@ -1,27 +1,42 @@
-/** From trials.jsonl to summary.csv and figures/: the last stage of a run, also runnable on its own (--report). */
+/**
+ * From trials.jsonl to summary.csv and figures/: the last stage of a run, also runnable on its own (--report).
+ * Each experiment kind has its reporter: how trials aggregate into summary rows and which figures it draws.
+ */
 import { writeFileSync } from 'node:fs';
 import type { ExperimentConfig } from '../config/kinds.ts';
+import type { SyntheticConfig } from '../config/synthetic-schema.ts';
 import type { SyntheticTrialRecord } from '../pipeline/synthetic.ts';
 import type { OutputLayout } from '../runner/output.ts';
 import type { StoredTrial } from '../runner/store.ts';
 import { renderFigure } from './render.ts';
 import { summarize, summaryCsv } from './summary.ts';
-import { syntheticFigures } from './synthetic-figures.ts';
+import { syntheticFigures, type NamedFigure } from './synthetic-figures.ts';
 
 export interface ReportFiles {
   readonly summary: string;
   readonly figures: string[];
 }
 
-export async function writeReport(config: ExperimentConfig, records: readonly StoredTrial[], out: OutputLayout): Promise<ReportFiles> {
+/** A kind's report: the summary table as CSV text and the figures to render. */
+export interface Report {
+  readonly csv: string;
+  readonly figures: readonly NamedFigure[];
+}
+
+export type Reporter = (config: ExperimentConfig, records: readonly StoredTrial[]) => Report;
+
+const synthetic: Reporter = (config, records) => {
   const trials = records as unknown as SyntheticTrialRecord[];
   const rows = summarize(trials);
-  writeFileSync(out.summary, summaryCsv(rows));
-  const figures = syntheticFigures(config, config.sweeps, rows, trials);
+  return { csv: summaryCsv(rows), figures: syntheticFigures(config as SyntheticConfig, config.sweeps, rows, trials) };
+};
+
+export const REPORTERS: Record<ExperimentConfig['kind'], Reporter> = { synthetic };
+
+export async function writeReport(config: ExperimentConfig, records: readonly StoredTrial[], out: OutputLayout): Promise<ReportFiles> {
+  const report = REPORTERS[config.kind](config, records);
+  writeFileSync(out.summary, report.csv);
   const written: string[] = [];
-  for (const figure of figures) {
-    const files = await renderFigure(figure.spec, out.figures, figure.name);
-    written.push(files.png);
-  }
+  for (const figure of report.figures) written.push((await renderFigure(figure.spec, out.figures, figure.name)).png);
   return { summary: out.summary, figures: written };
 }

@@ -1,0 +1,45 @@
+/** Small experiments for tests, written as real config files and run through the real runner. */
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { resolveExperiment } from '../../src/config/resolve.ts';
+import { runExperiment, type RunOutcome } from '../../src/runner/run.ts';
+
+export const ROOT = resolve(import.meta.dirname, '../..');
+
+/** A tiny synthetic sweep: 2 widths × 3 corruption levels × 2 trials, HiGHS. */
+export const TINY = `
+extends: synthetic-sweep
+trials: 2
+workers: 1
+sweeps:
+  tiny:
+    grid:
+      model: { width: [6, 12] }
+      data: { samples: 12 }
+      contamination: { fraction: [0.05, 0.3, 0.7] }
+    figures:
+      - { kind: phase, y: width, yScale: log }
+      - { kind: error-histogram }
+`;
+
+export function writeConfig(text: string, name = 'tiny.yaml'): string {
+  const dir = mkdtempSync(join(tmpdir(), 'purify-exp-'));
+  const file = join(dir, name);
+  writeFileSync(file, text);
+  return file;
+}
+
+export async function runConfig(file: string, outDir: string, sets: string[] = [], fresh = false): Promise<RunOutcome> {
+  const resolved = resolveExperiment(file, { root: ROOT, sets });
+  return runExperiment(resolved, { outDir, fresh, root: ROOT, command: 'test', progress: { isTTY: false, write: () => true } });
+}
+
+/** trials.jsonl without the fields that legitimately change between runs (timings and clock times). */
+export function resultsWithoutTiming(path: string): string {
+  return readFileSync(path, 'utf8')
+    .trim()
+    .split('\n')
+    .map((line) => JSON.stringify(JSON.parse(line), (key, value) => (key.endsWith('_ms') || key.endsWith('_at') ? undefined : value)))
+    .join('\n');
+}
