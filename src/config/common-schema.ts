@@ -9,9 +9,13 @@ import { BACKENDS, type BackendName } from '../tensor/backend.ts';
 export const FIGURE_FIELDS = ['width', 'samples', 'params', 'n_over_m', 'corruption', 'steps', 'lr', 'solver', 'layer', 'mode', 'subspace', 'sweep'] as const;
 export type FigureField = (typeof FIGURE_FIELDS)[number];
 
+/** What a phase diagram colours its cells by. */
+export const PHASE_METRICS = ['success_rate', 'stable_success_rate'] as const;
+
 export type FigureSpec =
-  | { readonly kind: 'phase'; readonly y: FigureField; readonly yScale: 'linear' | 'log'; readonly title?: string }
+  | { readonly kind: 'phase'; readonly y: FigureField; readonly yScale: 'linear' | 'log'; readonly metric: (typeof PHASE_METRICS)[number]; readonly title?: string }
   | { readonly kind: 'success-curves'; readonly series: FigureField; readonly panel?: FigureField; readonly title?: string }
+  | { readonly kind: 'error-curves'; readonly series: FigureField; readonly title?: string }
   | { readonly kind: 'error-histogram'; readonly title?: string };
 
 export interface SweepSpec {
@@ -43,12 +47,23 @@ const figure: Schema = {
     phase: {
       kind: 'object',
       description: 'success-rate heatmap over corruption fraction (x) and y, with the l1 theory curve',
-      fields: { kind: { kind: 'string' }, y: field, yScale: { kind: 'string', enum: ['linear', 'log'], default: 'linear' }, title },
+      fields: {
+        kind: { kind: 'string' },
+        y: field,
+        yScale: { kind: 'string', enum: ['linear', 'log'], default: 'linear' },
+        metric: { kind: 'string', enum: PHASE_METRICS, default: 'success_rate', description: 'exact success, or stable success (error within a factor of the distance to the subspace)' },
+        title,
+      },
     },
     'success-curves': {
       kind: 'object',
       description: 'success rate against corruption fraction, one line per series value',
       fields: { kind: { kind: 'string' }, series: field, panel: { ...field, default: 'sweep' }, title },
+    },
+    'error-curves': {
+      kind: 'object',
+      description: 'median relative error (log scale) against corruption fraction, one line per series value, with the off-subspace floor',
+      fields: { kind: { kind: 'string' }, series: field, title },
     },
     'error-histogram': {
       kind: 'object',

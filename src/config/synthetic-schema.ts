@@ -64,6 +64,11 @@ export interface RecoveryConfig {
   readonly subspace: 'cnn' | 'gaussian';
   /** A trial succeeds when ||θ^ − θ_T|| / ||θ_T − θ0|| ≤ tolerance. */
   readonly tolerance: number;
+  /**
+   * A trial recovers *stably* when its error is at most `tolerance + stability · off_subspace`, the relative
+   * distance of the clean update from the subspace: the most l1 recovery can promise once training left it.
+   */
+  readonly stability: number;
 }
 
 export interface SyntheticConfig extends CommonConfig {
@@ -138,6 +143,7 @@ const recovery: ObjectSchema = {
     layer: { kind: 'string', enum: ['hidden', 'hidden-w', 'hidden-b', 'output'], default: 'hidden', description: 'recovered parameters' },
     subspace: { kind: 'string', enum: ['cnn', 'gaussian'], default: 'cnn', description: 'A from the training inputs, or a Gaussian ablation' },
     tolerance: { kind: 'number', min: 0, exclusiveMin: true, max: 1, default: 1e-4, description: 'success when relative error ≤ tolerance' },
+    stability: { kind: 'number', min: 0, default: 3, description: 'stable success when relative error ≤ tolerance + stability × off-subspace distance' },
   },
 };
 

@@ -41,6 +41,8 @@ export interface SyntheticTrialRecord {
   readonly corrupted_count: number;
   readonly rel_error: number | null;
   readonly success: boolean;
+  /** rel_error ≤ tolerance + stability · off_subspace (equals `success` when the update lies in the subspace). */
+  readonly stable_success: boolean;
   readonly status: string;
   readonly message?: string;
   readonly iterations: number | null;
@@ -124,7 +126,7 @@ async function buildInstance(task: TrialTask<SyntheticConfig>, id: string, solve
   const started = performance.now();
   try {
     const instance = task.config.recovery.subspace === 'gaussian' ? gaussianInstance(task, id) : await trainedInstance(task, id);
-    const offSubspace = task.config.training.mode === 'relu' && task.config.recovery.subspace === 'cnn' ? await distanceToSubspace(instance, solvers) : null;
+    const offSubspace = task.config.recovery.subspace === 'cnn' ? await distanceToSubspace(instance, solvers) : null;
     return { ok: true, instance: { ...instance, trainMs: performance.now() - started }, offSubspace };
   } catch (err) {
     return { ok: false, message: err instanceof Error ? err.message : String(err), trainMs: performance.now() - started };
@@ -258,12 +260,15 @@ export function solverLabel(spec: SyntheticConfig['solver']): string {
 
 function measuredRecord(task: TrialTask<SyntheticConfig>, instance: Instance, offSubspace: number | null, corrupted: number, result: SolveResult): SyntheticTrialRecord {
   const failed = result.status === 'failed';
-  const error = failed ? null : relativeError(result.delta, instance.delta);
+  const raw = failed ? null : relativeError(result.delta, instance.delta);
+  const error = raw === null || !Number.isFinite(raw) ? null : raw;
+  const { tolerance, stability } = task.config.recovery;
   return {
     ...baseFields(task),
     corrupted_count: corrupted,
-    rel_error: error === null || !Number.isFinite(error) ? null : error,
-    success: error !== null && error <= task.config.recovery.tolerance,
+    rel_error: error,
+    success: error !== null && error <= tolerance,
+    stable_success: error !== null && error <= tolerance + stability * (offSubspace ?? 0),
     status: result.status,
     ...(result.message ? { message: result.message } : {}),
     iterations: result.iterations ?? null,
@@ -284,6 +289,7 @@ function failedRecord(task: TrialTask<SyntheticConfig>, message: string, trainMs
     corrupted_count: 0,
     rel_error: null,
     success: false,
+    stable_success: false,
     status: 'failed',
     message,
     iterations: null,

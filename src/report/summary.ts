@@ -24,6 +24,9 @@ export interface SyntheticSummaryRow {
   readonly trials: number;
   readonly successes: number;
   readonly success_rate: number;
+  readonly stable_successes: number;
+  /** Share of trials recovered to within `stability` × the update's distance from the subspace. */
+  readonly stable_success_rate: number;
   /** ε*(n/m) from RESEARCH.md §5; 0 when samples ≥ params. */
   readonly theory_corruption: number;
   readonly median_rel_error: number | null;
@@ -37,7 +40,7 @@ export interface SyntheticSummaryRow {
 
 export const SUMMARY_COLUMNS: readonly (keyof SyntheticSummaryRow)[] = [
   'sweep', 'layer', 'subspace', 'mode', 'solver', 'width', 'samples', 'params', 'n_over_m', 'steps', 'lr', 'corruption',
-  'trials', 'successes', 'success_rate', 'theory_corruption', 'median_rel_error', 'median_solve_ms', 'failures',
+  'trials', 'successes', 'success_rate', 'stable_successes', 'stable_success_rate', 'theory_corruption', 'median_rel_error', 'median_solve_ms', 'failures',
   'median_iterations', 'median_flipped_share', 'median_off_subspace', 'cell',
 ];
 
@@ -54,6 +57,7 @@ export function summarize(records: readonly SyntheticTrialRecord[]): SyntheticSu
 function summarizeCell(trials: SyntheticTrialRecord[]): SyntheticSummaryRow {
   const first = trials[0];
   const successes = trials.filter((t) => t.success).length;
+  const stable = trials.filter((t) => t.stable_success).length;
   return {
     sweep: first.sweep,
     cell: first.cell,
@@ -71,6 +75,8 @@ function summarizeCell(trials: SyntheticTrialRecord[]): SyntheticSummaryRow {
     trials: trials.length,
     successes,
     success_rate: round(successes / trials.length, 6),
+    stable_successes: stable,
+    stable_success_rate: round(stable / trials.length, 6),
     theory_corruption: round(theoryCorruption(first.samples, first.params), 6),
     median_rel_error: median(trials.map((t) => t.rel_error)),
     median_solve_ms: median(trials.map((t) => t.solve_ms)) ?? 0,

@@ -7,6 +7,7 @@ import type { FigureField, FigureSpec, SweepSpec } from '../config/common-schema
 import type { SyntheticConfig } from '../config/synthetic-schema.ts';
 import type { SyntheticTrialRecord } from '../pipeline/synthetic.ts';
 import { criticalCorruption } from '../theory/phase-transition.ts';
+import { errorCurvesSpec } from './figures/error-curves.ts';
 import { errorHistogramSpec } from './figures/histogram.ts';
 import { phaseDiagramSpec } from './figures/phase-diagram.ts';
 import { successCurvesSpec } from './figures/success-curves.ts';
@@ -54,13 +55,18 @@ function buildFigure(config: SyntheticConfig, sweep: string, figure: FigureSpec,
   switch (figure.kind) {
     case 'phase':
       return splitBy(rows, ['corruption', figure.y]).map(({ label, rows: part }) => ({
-        name: fileName(sweep, `phase-${figure.y}`, label),
+        name: fileName(sweep, `${figure.metric === 'stable_success_rate' ? 'stable-' : ''}phase-${figure.y}`, label),
         spec: phaseFigure(config, figure, part, label),
       }));
     case 'success-curves':
       return splitBy(rows, ['corruption', figure.series, figure.panel ?? 'sweep']).map(({ label, rows: part }) => ({
         name: fileName(sweep, `success-by-${figure.series}`, label),
         spec: successFigure(figure, part, label),
+      }));
+    case 'error-curves':
+      return splitBy(rows, ['corruption', figure.series]).map(({ label, rows: part }) => ({
+        name: fileName(sweep, `errors-by-${figure.series}`, label),
+        spec: errorFigure(config, figure, part, label),
       }));
     case 'error-histogram':
       return [{ name: fileName(sweep, 'errors', ''), spec: histogramFigure(config, figure, sweep, records) }];
@@ -70,11 +76,17 @@ function buildFigure(config: SyntheticConfig, sweep: string, figure: FigureSpec,
 function phaseFigure(config: SyntheticConfig, figure: Extract<FigureSpec, { kind: 'phase' }>, rows: readonly SyntheticSummaryRow[], label: string): TopLevelSpec {
   const first = rows[0];
   const y = (r: SyntheticSummaryRow) => Number(r[figure.y as keyof SyntheticSummaryRow]);
-  const cells = rows.map((r) => ({ x: r.corruption, y: y(r), successRate: r.success_rate, trials: r.trials }));
+  const stable = figure.metric === 'stable_success_rate';
+  const cells = rows.map((r) => ({ x: r.corruption, y: y(r), successRate: stable ? r.stable_success_rate : r.success_rate, trials: r.trials }));
   const fixed = describeFixed(rows, figure.y);
+  const { tolerance, stability } = config.recovery;
   return phaseDiagramSpec({
-    title: figure.title || `Exact recovery of the ${LAYER_NAMES[first.layer] ?? first.layer}: ε × ${AXIS_TITLES[figure.y].split(' (')[0]}`,
-    subtitle: [fixed, `${trainingLabel(first)}, ${solverName(first.solver)}, ${first.trials} trials per cell${label ? `; ${label}` : ''}`, `success: relative error ≤ ${config.recovery.tolerance}`],
+    title: figure.title || `${stable ? 'Stable' : 'Exact'} recovery of the ${LAYER_NAMES[first.layer] ?? first.layer}: ε × ${AXIS_TITLES[figure.y].split(' (')[0]}`,
+    subtitle: [
+      fixed,
+      `${trainingLabel(first)}, ${solverName(first.solver)}, ${first.trials} trials per cell${label ? `; ${label}` : ''}`,
+      stable ? `success: relative error ≤ ${tolerance} + ${stability} × distance of the update from the subspace` : `success: relative error ≤ ${tolerance}`,
+    ],
     xTitle: AXIS_TITLES.corruption,
     yTitle: AXIS_TITLES[figure.y],
     yScale: figure.yScale,
@@ -122,6 +134,25 @@ function successFigure(figure: Extract<FigureSpec, { kind: 'success-curves' }>, 
   });
 }
 
+function errorFigure(config: SyntheticConfig, figure: Extract<FigureSpec, { kind: 'error-curves' }>, rows: readonly SyntheticSummaryRow[], label: string): TopLevelSpec {
+  const value = (r: SyntheticSummaryRow) => String(r[figure.series as keyof SyntheticSummaryRow]);
+  const floors = new Map<string, number>();
+  for (const r of rows) if (r.median_off_subspace !== null) floors.set(value(r), r.median_off_subspace);
+  const theories = new Set(rows.map((r) => r.theory_corruption));
+  return errorCurvesSpec({
+    title: figure.title || `Recovery error by ${AXIS_TITLES[figure.series].split(' (')[0]}: ${LAYER_NAMES[rows[0].layer] ?? rows[0].layer}`,
+    subtitle: [
+      `${describeFixed(rows, figure.series)}; ${trainingLabel(rows[0])}, ${solverName(rows[0].solver)}${label ? `; ${label}` : ''}`,
+      'dashed: distance of the clean update from the subspace (the floor l1 recovery can reach)',
+    ],
+    seriesTitle: AXIS_TITLES[figure.series],
+    points: rows.flatMap((r) => (r.median_rel_error === null ? [] : [{ series: value(r), x: r.corruption, error: r.median_rel_error }])),
+    floors: [...floors.entries()].map(([series, y]) => ({ series, y })),
+    tolerance: config.recovery.tolerance,
+    theory: theories.size === 1 ? [...theories][0] : undefined,
+  });
+}
+
 function histogramFigure(config: SyntheticConfig, figure: Extract<FigureSpec, { kind: 'error-histogram' }>, sweep: string, records: readonly SyntheticTrialRecord[]): TopLevelSpec {
   const values = records.map((r) => r.rel_error).filter((v): v is number => v !== null);
   return errorHistogramSpec({
@@ -159,7 +190,8 @@ function describeFixed(rows: readonly SyntheticSummaryRow[], y: FigureField): st
 
 function trainingLabel(r: SyntheticSummaryRow): string {
   if (r.subspace === 'gaussian') return 'Gaussian subspace (ablation)';
-  return r.mode === 'linearized' ? 'linearized training' : `ReLU training (${r.steps} steps, lr ${r.lr})`;
+  if (r.layer === 'output') return 'output layer trained with W, b fixed';
+  return r.mode === 'linearized' ? 'linearized training' : `ReLU training (lr ${r.lr})`;
 }
 
 function solverName(solver: string): string {

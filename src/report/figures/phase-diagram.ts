@@ -137,7 +137,7 @@ function validateCells(cells: readonly PhaseCell[]): void {
 /** Label every grid value when there are few of them: the reader then sees exactly what was run. */
 function tickValues(edges: readonly CellEdge[]): { values?: number[]; format?: string } {
   if (edges.length > MAX_LABELLED_VALUES) return {};
-  return { values: edges.map((e) => e.value), format: '~g' };
+  return { values: edges.map((e) => e.value), format: '.3~g' };
 }
 
 function edgeOf(edges: readonly CellEdge[], value: number): CellEdge {
