@@ -52,6 +52,14 @@ describe('experiment CLI', () => {
     expect(existsSync(join(dir, 'out'))).toBe(false);
   });
 
+  it.each(['node', 'node-gpu'])('a requested backend that is missing (%s) is a clear error, never a silent fallback', (backend) => {
+    const out = join(mkdtempSync(join(tmpdir(), 'purify-cli-')), 'never');
+    const r = cli(['synthetic-sweep', '--backend', backend, '--out', out]);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain(`backend '${backend}' was requested but the package @tensorflow/tfjs-${backend} could not be loaded`);
+    expect(existsSync(out)).toBe(false);
+  });
+
   it('unknown flags are usage errors', () => {
     const r = cli(['synthetic-sweep', '--trails', '3']);
     expect(r.code).toBe(2);
