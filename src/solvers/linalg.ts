@@ -1,0 +1,458 @@
+/**
+ * Numerical plumbing shared by the solvers:
+ *
+ *   1. small dense float64 linear algebra in plain JS (Cholesky, triangular solves, Gram matrices),
+ *   2. the orthonormal basis Q of range(A) (float64, cached per `A.id`), which the projection-based solvers,
+ *      polish and IRLS work in: delta = A u ranges over range(A) = range(Q), and Q is perfectly conditioned,
+ *   3. validation and grouping of a batch by subspace, and a float32 tensor cache per `A.id` for the
+ *      batched tensor solvers.
+ *
+ * Matrices are row-major Float64Arrays; an m×r matrix X has X[i*r + j] = X_ij.
+ */
+import * as tf from '@tensorflow/tfjs';
+import { activeBackend } from '../tensor/backend.ts';
+import type { L1Problem, SolveResult, Subspace } from './types.ts';
+
+// ---------------------------------------------------------------------------------------------------------------
+// 1. Dense float64 kernels
+// ---------------------------------------------------------------------------------------------------------------
+
+/**
+ * In-place Cholesky G = L Lᵀ of a symmetric positive definite r×r matrix (only the lower triangle is read).
+ * On return the lower triangle holds L (the strict upper triangle is left as it was). Returns false when a pivot
+ * is not positive, i.e. G is singular to working precision.
+ */
+export function cholesky(G: Float64Array, r: number): boolean {
+  for (let j = 0; j < r; j++) {
+    const rowJ = j * r;
+    // L_jj = sqrt(G_jj − Σ_{k<j} L_jk²)
+    let d = G[rowJ + j];
+    for (let k = 0; k < j; k++) d -= G[rowJ + k] * G[rowJ + k];
+    if (!(d > 0)) return false;
+    const ljj = Math.sqrt(d);
+    G[rowJ + j] = ljj;
+    // L_ij = (G_ij − Σ_{k<j} L_ik L_jk) / L_jj   for i > j
+    for (let i = j + 1; i < r; i++) {
+      const rowI = i * r;
+      let s = G[rowI + j];
+      for (let k = 0; k < j; k++) s -= G[rowI + k] * G[rowJ + k];
+      G[rowI + j] = s / ljj;
+    }
+  }
+  return true;
+}
+
+/** Solve L y = x in place (L lower triangular, row-major r×r). */
+export function forwardSolve(L: Float64Array, r: number, x: Float64Array): void {
+  for (let i = 0; i < r; i++) {
+    const row = i * r;
+    let s = x[i];
+    for (let k = 0; k < i; k++) s -= L[row + k] * x[k];
+    x[i] = s / L[row + i];
+  }
+}
+
+/** Solve Lᵀ y = x in place. */
+export function backSolve(L: Float64Array, r: number, x: Float64Array): void {
+  for (let i = r - 1; i >= 0; i--) {
+    let s = x[i];
+    for (let k = i + 1; k < r; k++) s -= L[k * r + i] * x[k];
+    x[i] = s / L[i * r + i];
+  }
+}
+
+/** Solve (L Lᵀ) y = x in place. */
+export function cholSolve(L: Float64Array, r: number, x: Float64Array): void {
+  forwardSolve(L, r, x);
+  backSolve(L, r, x);
+}
+
+/**
+ * Gram matrix Q_Sᵀ Q_S of the rows `S` of an orthonormal Q (QᵀQ = I), computed the cheaper way: directly when
+ * |S| ≤ m/2, else as I − Q_Scᵀ Q_Sc over the complement. The selected rows are gathered into a column-major
+ * panel first so that every entry is one contiguous dot product (≈2× faster in JS than rank-1 updates).
+ */
+export function subsetGram(Q: Float64Array, m: number, r: number, S: Int32Array, inS: Uint8Array): Float64Array {
+  const direct = S.length <= m / 2;
+  const rows = direct ? S : Int32Array.from({ length: m - S.length }, () => 0);
+  if (!direct) {
+    let t = 0;
+    for (let i = 0; i < m; i++) if (!inS[i]) rows[t++] = i;
+  }
+  const G = panelGram(Q, r, rows);
+  if (!direct) {
+    for (let t = 0; t < r * r; t++) G[t] = -G[t];
+    for (let a = 0; a < r; a++) G[a * r + a] += 1;
+  }
+  return G;
+}
+
+/** Σ_{i ∈ rows} x_i x_iᵀ for X m×r (full symmetric r×r result). */
+function panelGram(X: Float64Array | Float32Array, r: number, rows: Int32Array): Float64Array {
+  const k = rows.length;
+  const P = new Float64Array(r * k); // P[a*k + t] = X[rows[t], a]
+  for (let t = 0; t < k; t++) {
+    const base = rows[t] * r;
+    for (let a = 0; a < r; a++) P[a * k + t] = X[base + a];
+  }
+  const G = new Float64Array(r * r);
+  for (let a = 0; a < r; a++) {
+    const oa = a * k;
+    for (let c = 0; c <= a; c++) {
+      const oc = c * k;
+      let s0 = 0;
+      let s1 = 0;
+      let s2 = 0;
+      let s3 = 0;
+      let t = 0;
+      for (; t + 3 < k; t += 4) {
+        s0 += P[oa + t] * P[oc + t];
+        s1 += P[oa + t + 1] * P[oc + t + 1];
+        s2 += P[oa + t + 2] * P[oc + t + 2];
+        s3 += P[oa + t + 3] * P[oc + t + 3];
+      }
+      for (; t < k; t++) s0 += P[oa + t] * P[oc + t];
+      const s = s0 + s1 + s2 + s3;
+      G[a * r + c] = s;
+      G[c * r + a] = s;
+    }
+  }
+  return G;
+}
+
+/** y = X x for X m×r. */
+export function matVec(X: Float64Array, m: number, r: number, x: Float64Array, y = new Float64Array(m)): Float64Array {
+  for (let i = 0; i < m; i++) {
+    const base = i * r;
+    let s = 0;
+    for (let a = 0; a < r; a++) s += X[base + a] * x[a];
+    y[i] = s;
+  }
+  return y;
+}
+
+/** y = Σ_{i ∈ rows} w_i x_i  (= X_rowsᵀ w_rows) for X m×r; `w` is indexed by the row number. */
+export function rowsTVec(X: Float64Array, r: number, rows: ArrayLike<number>, w: ArrayLike<number>): Float64Array {
+  const y = new Float64Array(r);
+  for (let t = 0; t < rows.length; t++) {
+    const i = rows[t];
+    const wi = w[i];
+    if (wi === 0) continue;
+    const base = i * r;
+    for (let a = 0; a < r; a++) y[a] += wi * X[base + a];
+  }
+  return y;
+}
+
+export function l1Distance(b: Float64Array, delta: Float64Array): number {
+  let s = 0;
+  for (let i = 0; i < b.length; i++) s += Math.abs(b[i] - delta[i]);
+  return s;
+}
+
+export function maxAbs(x: ArrayLike<number>): number {
+  let s = 0;
+  for (let i = 0; i < x.length; i++) s = Math.max(s, Math.abs(x[i]));
+  return s;
+}
+
+/** Median of |x_i| (x is not modified). */
+export function medianAbs(x: ArrayLike<number>): number {
+  const a = Float64Array.from(x, Math.abs).sort();
+  const k = a.length >> 1;
+  return a.length === 0 ? 0 : a.length % 2 ? a[k] : 0.5 * (a[k - 1] + a[k]);
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// 2. Orthonormal basis of range(A), cached per A.id
+// ---------------------------------------------------------------------------------------------------------------
+
+/** Q (m×r, orthonormal columns, row-major) spanning range(A); r = numerical rank of A. */
+export interface Basis {
+  readonly id: string;
+  readonly m: number;
+  readonly r: number;
+  readonly Q: Float64Array;
+}
+
+export interface BasisOptions {
+  /**
+   * Rank tolerance: a column of A is dropped when the part of it that is not spanned by the columns already
+   * taken has squared norm below rankTol × its squared norm (pivoted Cholesky on the column-scaled Gram
+   * matrix; i.e. relative singular values below ≈ sqrt(rankTol) are cut). Default 1e-14 (≈1e-7): float64
+   * Cholesky-QR resolves that, and cutting higher would make the subspace miss directions the exact LP still uses.
+   */
+  rankTol?: number;
+}
+
+const BASIS_CACHE_SIZE = 64;
+const basisCache = new Map<string, Basis>();
+
+/**
+ * Orthonormal basis of range(A) by pivoted Cholesky-QR, done twice ("CholQR2") for orthogonality to machine
+ * precision, all in float64:
+ *
+ *   G = D Aᵀ A D             (D scales columns to unit norm)
+ *   P G Pᵀ ≈ L Lᵀ             pivoted Cholesky, stopped at rank r when the largest remaining pivot < rankTol
+ *   Q1 = A Pᵀ D L^{-T}        first r pivoted columns only
+ *   Q1ᵀ Q1 = L2 L2ᵀ,  Q = Q1 L2^{-T}
+ *
+ * Cost ≈ m n²/2 + 3 m r²/2 multiply-adds, once per A.id (LRU cache of 64 bases).
+ */
+export function orthonormalBasis(A: Subspace, opts: BasisOptions = {}): Basis {
+  const key = `${A.id}|${A.m}|${A.n}|${opts.rankTol ?? ''}`;
+  const hit = basisCache.get(key);
+  if (hit) {
+    basisCache.delete(key); // refresh LRU position
+    basisCache.set(key, hit);
+    return hit;
+  }
+  const basis = computeBasis(A, opts.rankTol ?? 1e-14);
+  basisCache.set(key, basis);
+  if (basisCache.size > BASIS_CACHE_SIZE) basisCache.delete(basisCache.keys().next().value as string);
+  return basis;
+}
+
+function computeBasis(A: Subspace, rankTol: number): Basis {
+  const { m, n, data } = A;
+  // G = Aᵀ A (row-major A read as a column-major panel of its transpose), column scales D_jj = 1/||a_j||.
+  const G = panelGram(data, n, Int32Array.from({ length: m }, (_, i) => i));
+  const scale = new Float64Array(n);
+  for (let j = 0; j < n; j++) scale[j] = G[j * n + j] > 0 ? 1 / Math.sqrt(G[j * n + j]) : 0;
+  for (let a = 0; a < n; a++) for (let c = 0; c < n; c++) G[a * n + c] *= scale[a] * scale[c];
+
+  const { piv, L, r } = pivotedCholesky(G, n, rankTol, scale);
+  // Q1 row i = L^{-1} (D a_i)[piv]
+  const Q = new Float64Array(m * r);
+  const x = new Float64Array(r);
+  for (let i = 0; i < m; i++) {
+    for (let k = 0; k < r; k++) x[k] = data[i * n + piv[k]] * scale[piv[k]];
+    forwardSolve(L, r, x);
+    Q.set(x, i * r);
+  }
+  if (orthogonalityError(Q, m, r) > 1e-13) reorthonormalize(Q, m, r);
+  return { id: A.id, m, r, Q };
+}
+
+/** Pivoted Cholesky of a unit-diagonal n×n G, skipping zero columns; returns the pivots and the r×r factor. */
+function pivotedCholesky(G: Float64Array, n: number, tol: number, scale: Float64Array) {
+  const perm = Array.from({ length: n }, (_, j) => j);
+  const diag = Float64Array.from({ length: n }, (_, j) => (scale[j] > 0 ? G[j * n + j] : 0));
+  // Lfull[k][j] for pivot step k and original column j.
+  const rows: Float64Array[] = [];
+  let r = 0;
+  for (; r < n; r++) {
+    let p = r;
+    for (let k = r + 1; k < n; k++) if (diag[perm[k]] > diag[perm[p]]) p = k;
+    const jp = perm[p];
+    if (!(diag[jp] > tol)) break;
+    [perm[r], perm[p]] = [perm[p], perm[r]];
+    const ljj = Math.sqrt(diag[jp]);
+    const row = new Float64Array(n);
+    for (let k = r + 1; k < n; k++) {
+      const j = perm[k];
+      let s = G[j * n + jp];
+      for (let t = 0; t < r; t++) s -= rows[t][j] * rows[t][jp];
+      row[j] = s / ljj;
+      diag[j] -= row[j] * row[j];
+    }
+    row[jp] = ljj;
+    rows.push(row);
+  }
+  const piv = perm.slice(0, r);
+  const L = new Float64Array(r * r);
+  for (let a = 0; a < r; a++) for (let c = 0; c <= a; c++) L[a * r + c] = rows[c][piv[a]];
+  return { piv, L, r };
+}
+
+/**
+ * Cheap estimate of ||QᵀQ − I||: ||Qᵀ(Q x) − x||∞ for two pseudo-random unit-scale vectors x (4mr multiply-adds).
+ * Cholesky-QR loses orthogonality like ε·cond(A)², so a well-conditioned A needs no second pass.
+ */
+function orthogonalityError(Q: Float64Array, m: number, r: number): number {
+  let err = 0;
+  for (const seed of [1, 2]) {
+    const x = Float64Array.from({ length: r }, (_, a) => Math.sin(seed * 12.9898 * (a + 1)) * 2);
+    const qx = matVec(Q, m, r, x);
+    const all = Int32Array.from({ length: m }, (_, i) => i);
+    const y = rowsTVec(Q, r, all, qx);
+    for (let a = 0; a < r; a++) err = Math.max(err, Math.abs(y[a] - x[a]) / 2);
+  }
+  return err;
+}
+
+/** One more Cholesky-QR pass, in place: Q ← Q L2^{-T} with Qᵀ Q = L2 L2ᵀ. */
+function reorthonormalize(Q: Float64Array, m: number, r: number): void {
+  if (r === 0) return;
+  const G = panelGram(Q, r, Int32Array.from({ length: m }, (_, i) => i));
+  if (!cholesky(G, r)) return; // cannot happen after a successful pivoted pass; keep the first pass then
+  const x = new Float64Array(r);
+  for (let i = 0; i < m; i++) {
+    for (let k = 0; k < r; k++) x[k] = Q[i * r + k];
+    forwardSolve(G, r, x);
+    Q.set(x, i * r);
+  }
+}
+
+/** Estimate of ||A||₂ by power iteration on AᵀA (float64, cached per A.id). */
+const normCache = new Map<string, number>();
+export function spectralNorm(A: Subspace, iterations = 50): number {
+  const key = `${A.id}|${A.m}|${A.n}`;
+  const hit = normCache.get(key);
+  if (hit !== undefined) return hit;
+  const { m, n, data } = A;
+  let x = new Float64Array(n).fill(1 / Math.sqrt(n));
+  let sigma = 0;
+  const Ax = new Float64Array(m);
+  for (let it = 0; it < iterations; it++) {
+    for (let i = 0; i < m; i++) {
+      let s = 0;
+      for (let j = 0; j < n; j++) s += data[i * n + j] * x[j];
+      Ax[i] = s;
+    }
+    const y = new Float64Array(n);
+    for (let i = 0; i < m; i++) for (let j = 0; j < n; j++) y[j] += data[i * n + j] * Ax[i];
+    const ny = Math.hypot(...y);
+    if (ny === 0) break;
+    sigma = Math.sqrt(ny);
+    x = y.map((v) => v / ny);
+  }
+  if (normCache.size >= BASIS_CACHE_SIZE) normCache.delete(normCache.keys().next().value as string);
+  normCache.set(key, sigma);
+  return sigma;
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// 3. Batch plumbing for the tensor solvers
+// ---------------------------------------------------------------------------------------------------------------
+
+/** Throws unless a tfjs backend was activated through useBackend() and is still the one running. */
+export function assertBackend(solver: string): void {
+  const { requested, tfjs } = activeBackend();
+  if (requested === undefined) {
+    throw new Error(`solver '${solver}' needs a tensor backend: call useBackend(...) first (src/tensor/backend.ts)`);
+  }
+  const expected = requested === 'node' || requested === 'node-gpu' ? 'tensorflow' : requested;
+  if (tfjs !== expected) throw new Error(`solver '${solver}': tfjs is running on '${tfjs}', not the requested '${requested}'`);
+}
+
+/** Checks that a batch is well formed (same m, n; lengths agree); a violation is misuse and throws. */
+export function checkBatchShape(problems: readonly L1Problem[]): void {
+  if (problems.length === 0) return;
+  const { m, n } = problems[0].A;
+  for (const [k, p] of problems.entries()) {
+    if (p.A.m !== m || p.A.n !== n) throw new Error(`problem ${k}: A is ${p.A.m}×${p.A.n}, batch is ${m}×${n}`);
+    if (p.A.data.length !== m * n) throw new Error(`problem ${k}: A.data has ${p.A.data.length} entries, expected ${m * n}`);
+    if (p.b.length !== m) throw new Error(`problem ${k}: b has length ${p.b.length}, expected m = ${m}`);
+  }
+}
+
+const finiteA = new Map<string, boolean>();
+/** Why the problem cannot be solved (non-finite b or A), or undefined when it is fine. */
+export function invalidReason(p: L1Problem, index: number): string | undefined {
+  for (let i = 0; i < p.b.length; i++) {
+    if (!Number.isFinite(p.b[i])) return `problem ${index}: b[${i}] = ${p.b[i]} is not finite`;
+  }
+  const key = `${p.A.id}|${p.A.m}|${p.A.n}`;
+  let ok = finiteA.get(key);
+  if (ok === undefined) {
+    ok = p.A.data.every(Number.isFinite);
+    if (finiteA.size > 4096) finiteA.clear();
+    finiteA.set(key, ok);
+  }
+  return ok ? undefined : `problem ${index}: A (id ${p.A.id}) has non-finite entries`;
+}
+
+export function failedResult(m: number, message: string, solveMs = 0): SolveResult {
+  return { delta: new Float64Array(m).fill(NaN), status: 'failed', message, solveMs };
+}
+
+/** Problems of one batch that share a subspace (same A.id), by their positions in the batch. */
+export interface Group {
+  readonly A: Subspace;
+  readonly indices: number[];
+}
+
+/** Valid problems grouped by A.id in first-appearance order; invalid ones get a failed result in `results`. */
+export function groupBatch(problems: readonly L1Problem[], results: (SolveResult | undefined)[]): Group[] {
+  const groups = new Map<string, Group>();
+  problems.forEach((p, k) => {
+    const why = invalidReason(p, k);
+    if (why) {
+      results[k] = failedResult(p.A.m, why);
+      return;
+    }
+    const g = groups.get(p.A.id) ?? { A: p.A, indices: [] };
+    g.indices.push(k);
+    groups.set(p.A.id, g);
+  });
+  return [...groups.values()];
+}
+
+/** Float32 device copies of a matrix and its transpose (both as plain 2-D tensors: see TensorCache). */
+export interface DevicePair {
+  readonly X: tf.Tensor2D; // m×c
+  readonly Xt: tf.Tensor2D; // c×m
+}
+
+/**
+ * Per-solver cache of device tensors keyed by A.id (least recently used entries beyond `capacity` are disposed,
+ * but never one used since the last `newBatch()`, so a batch with many subspaces keeps all of its operators).
+ * We keep both X and Xᵀ because on the wasm backend only a plain 2-D `matMul(left, right)` without transposes
+ * runs on XNNPACK (~25 GFLOP/s); batched or transposed products take a generic loop that is ~10× slower.
+ */
+export class TensorCache {
+  private readonly entries = new Map<string, DevicePair & { batch: number }>();
+  private batch = 0;
+  constructor(private readonly capacity = 16) {}
+
+  /** Call at the start of every solve: entries used before may be evicted from now on. */
+  newBatch(): void {
+    this.batch++;
+  }
+
+  get(key: string, make: () => { X: Float64Array | Float32Array; rows: number; cols: number }): DevicePair {
+    const hit = this.entries.get(key);
+    if (hit) {
+      this.entries.delete(key);
+      this.entries.set(key, { ...hit, batch: this.batch });
+      return hit;
+    }
+    const { X, rows, cols } = make();
+    const pair = tf.tidy(() => {
+      const x = tf.tensor2d(Float32Array.from(X), [rows, cols]);
+      return { X: tf.keep(x), Xt: tf.keep(x.transpose()) as tf.Tensor2D };
+    });
+    this.entries.set(key, { ...pair, batch: this.batch });
+    this.evict();
+    return pair;
+  }
+
+  private evict(): void {
+    for (const [key, entry] of this.entries) {
+      if (this.entries.size <= this.capacity) return;
+      if (entry.batch === this.batch) continue; // in use by the current solve
+      entry.X.dispose();
+      entry.Xt.dispose();
+      this.entries.delete(key);
+    }
+  }
+
+  dispose(): void {
+    for (const { X, Xt } of this.entries.values()) {
+      X.dispose();
+      Xt.dispose();
+    }
+    this.entries.clear();
+  }
+}
+
+/** Row-stack the b vectors of a group as a float32 [k, m] array. */
+export function stackRows(rows: readonly Float64Array[], m: number, scale?: ArrayLike<number>): Float32Array {
+  const out = new Float32Array(rows.length * m);
+  rows.forEach((b, k) => {
+    const s = scale ? scale[k] : 1;
+    for (let i = 0; i < m; i++) out[k * m + i] = s * b[i];
+  });
+  return out;
+}

@@ -1,0 +1,335 @@
+/**
+ * Polish: turn an approximate l1 solution into an exact one, and prove it optimal when possible.
+ *
+ * At the l1 optimum of a recoverable problem the residual b − delta is exactly zero on a kept set S (the clean
+ * coordinates) and the optimum is the least-squares fit of b on A restricted to S. A first-order solver gets
+ * S right long before its iterates are accurate, so we
+ *
+ *   1. pick S from the residual distribution (rule below),
+ *   2. solve least squares on S in float64:  delta_p = Q v,  v = argmin ||b_S − Q_S v||₂   (Q: orthonormal basis
+ *      of range(A), so Q_Sᵀ Q_S is well conditioned whenever S spans),
+ *   3. if the fit is exact on S (|b_i − delta_p,i| ≤ zeroTol·||b||∞ for i ∈ S) look for a dual certificate:
+ *      a y with y_i = sign(b_i − delta_p,i) off S, |y_i| ≤ 1 on S and Aᵀ y = 0. Weak duality then gives, for any u,
+ *          ||b − A u||₁ ≥ yᵀ(b − A u)/||y||∞ = yᵀ b/||y||∞ = ||b − delta_p||₁/||y||∞,
+ *      so delta_p is optimal up to the factor ||y||∞ ≤ 1 + certTol ("certified");
+ *   4. otherwise refit: drop from S the coordinates whose polished residual is ≥ trim × the largest one on S
+ *      (they are the contaminated coordinates the first-order solution had absorbed) and go to 2.
+ *
+ * Kept-set rule (step 1): with a = |residual| sorted ascending and r = rank(A),
+ *   - if at least r coordinates are numerically zero (≤ zeroTol·||b||∞), S = those;
+ *   - else S = the j smallest, j = the first index ≥ r at which a jumps by the factor gapRatio (a_j ≥ γ a_{j−1});
+ *     when there is no such jump, the largest jump.
+ *
+ * The certificate's y on S is found by Douglas–Rachford splitting between the box |y| ≤ 1 and the affine set
+ * {Q_Sᵀ y_S = −Q_Scᵀ y_Sc} (see certify()), started from the solver's dual estimate when it has one, then from 0.
+ *
+ * The polished point is accepted when it is certified or its l1 objective is not larger than the input's.
+ */
+import {
+  cholesky,
+  cholSolve,
+  l1Distance,
+  matVec,
+  maxAbs,
+  orthonormalBasis,
+  rowsTVec,
+  subsetGram,
+  type Basis,
+} from './linalg.ts';
+import type { L1Problem, SolveResult, Solver } from './types.ts';
+
+export interface PolishOptions {
+  /** |b_i − delta_i| ≤ zeroTol·||b||∞ counts as an exact fit (default 1e-10). */
+  zeroTol?: number;
+  /** γ of the kept-set rule: the first jump of the sorted |residual| by this factor ends the kept set (default 10). */
+  gapRatio?: number;
+  /** θ of the refit: drop kept coordinates with residual ≥ θ × the largest kept residual (default 0.1). */
+  trim?: number;
+  /** Most kept sets tried per polish (the first plus refits; default 4). */
+  maxRefits?: number;
+  /** Accept a dual certificate with ||y||∞ ≤ 1 + certTol (relative optimality gap ≤ certTol; default 1e-6). */
+  certTol?: number;
+  /** Most Douglas–Rachford steps (one affine projection each) per certificate start (default 150). */
+  projections?: number;
+}
+
+export const POLISH_DEFAULTS: Required<PolishOptions> = {
+  zeroTol: 1e-10,
+  gapRatio: 10,
+  trim: 0.1,
+  maxRefits: 4,
+  certTol: 1e-6,
+  projections: 150,
+};
+
+export interface PolishOutcome {
+  /** The accepted point: the polished one, or the input delta when polishing did not help. */
+  readonly delta: Float64Array;
+  readonly objective: number;
+  /** The polished point was accepted. */
+  readonly accepted: boolean;
+  /** A dual certificate proves `delta` l1-optimal (up to certTol). */
+  readonly certified: boolean;
+  /** Size of the final kept set. */
+  readonly kept: number;
+  /** Least-squares solves used. */
+  readonly solves: number;
+}
+
+export interface PolishHints {
+  /** Residual estimate to rank coordinates by (default b − delta); e.g. ADMM's sparse residual variable. */
+  readonly ranking?: ArrayLike<number>;
+  /** Dual estimate with the sign convention y ≈ sign(b − delta) on the support (starts the certificate search). */
+  readonly dual?: ArrayLike<number>;
+}
+
+/** Polish `delta` for the problem (Q, b). Pure float64 JS; see the module comment for the algorithm. */
+export function polishPoint(
+  basis: Basis,
+  b: Float64Array,
+  delta: Float64Array,
+  opts: PolishOptions = {},
+  hints: PolishHints = {},
+): PolishOutcome {
+  const o = { ...POLISH_DEFAULTS, ...opts };
+  const { m, r, Q } = basis;
+  const inputObjective = l1Distance(b, delta);
+  const rejected = (kept: number, solves: number): PolishOutcome =>
+    ({ delta, objective: inputObjective, accepted: false, certified: false, kept, solves });
+  const bScale = maxAbs(b);
+  if (r === 0 || bScale === 0) {
+    // Nothing to fit: delta = 0 is the only point of range(A) (r = 0), or b = 0 makes delta = 0 optimal.
+    const zero = new Float64Array(m);
+    return { delta: zero, objective: l1Distance(b, zero), accepted: true, certified: true, kept: m, solves: 0 };
+  }
+  const tol = o.zeroTol * bScale;
+  const ranking = hints.ranking ?? b.map((bi, i) => bi - delta[i]);
+  let S = keptSet(ranking, r, tol, o.gapRatio);
+  let best: PolishOutcome | undefined;
+  let previous: Fit | undefined;
+  let solves = 0;
+  for (let refit = 0; refit < o.maxRefits && S.length >= r; refit++) {
+    // 2. least squares on S
+    let fit: Fit | undefined = fitOn(basis, b, S, previous);
+    solves++;
+    if (!fit) break;
+    previous = fit;
+    const exact = maxAbsOn(fit.residual, S) <= tol;
+    if (exact) {
+      // Extend S to every coordinate the fit matches exactly (the certificate needs r_i ≠ 0 off S).
+      const Z = zeroSet(fit.residual, tol);
+      if (Z.length > S.length) {
+        S = Z;
+        fit = fitOn(basis, b, S, fit) ?? fit;
+        solves++;
+      }
+      // 3. dual certificate
+      const certified = certify(basis, S, fit, o, hints.dual);
+      const objective = l1Distance(b, fit.delta);
+      if (certified || objective <= (best?.objective ?? inputObjective)) {
+        best = { delta: fit.delta, objective, accepted: true, certified, kept: S.length, solves };
+      }
+      break; // an exact fit on S is the answer for this kept set; refitting cannot change it
+    }
+    const objective = l1Distance(b, fit.delta);
+    if (objective <= (best?.objective ?? inputObjective)) {
+      best = { delta: fit.delta, objective, accepted: true, certified: false, kept: S.length, solves };
+    }
+    // 4. refit without the coordinates the fit could not match
+    S = trimmed(S, fit.residual, o.trim);
+  }
+  return best ? { ...best, solves } : rejected(S.length, solves);
+}
+
+/**
+ * Step 1: the kept set (row indices) from the sorted residual magnitudes.
+ * `tol` is the absolute zero tolerance (zeroTol·||b||∞), r the rank of A.
+ */
+export function keptSet(residual: ArrayLike<number>, r: number, tol: number, gapRatio: number): Int32Array {
+  const m = residual.length;
+  const a = Float64Array.from(residual, Math.abs);
+  const zeros: number[] = [];
+  for (let i = 0; i < m; i++) if (a[i] <= tol) zeros.push(i);
+  if (zeros.length >= r) return Int32Array.from(zeros);
+  const order = Int32Array.from({ length: m }, (_, i) => i).sort((i, j) => a[i] - a[j] || i - j);
+  const tiny = 1e-300 + 1e-15 * a[order[m - 1]];
+  let first = -1;
+  let largest = r;
+  let largestRatio = 0;
+  for (let j = Math.max(r, 1); j < m; j++) {
+    const ratio = (a[order[j]] + tiny) / (a[order[j - 1]] + tiny);
+    if (ratio >= gapRatio) {
+      first = j;
+      break;
+    }
+    if (ratio > largestRatio) {
+      largestRatio = ratio;
+      largest = j;
+    }
+  }
+  return order.slice(0, first >= 0 ? first : m > r ? largest : m);
+}
+
+interface Fit {
+  readonly delta: Float64Array;
+  readonly residual: Float64Array;
+  readonly S: Int32Array;
+  readonly inS: Uint8Array;
+  /** Q_Sᵀ Q_S and its Cholesky factor. */
+  readonly G: Float64Array;
+  readonly L: Float64Array;
+}
+
+/**
+ * delta = Q v with (Q_Sᵀ Q_S) v = Q_Sᵀ b_S. Undefined when Q_S does not have full column rank. With `prev` (a fit on a
+ * nearby set) the Gram matrix is updated by the rows that entered or left instead of being rebuilt.
+ */
+function fitOn(basis: Basis, b: Float64Array, S: Int32Array, prev?: Fit): Fit | undefined {
+  const { m, r, Q } = basis;
+  const inS = new Uint8Array(m);
+  for (const i of S) inS[i] = 1;
+  const G = prev ? updatedGram(basis, prev, inS) : undefined;
+  const gram = G ?? subsetGram(Q, m, r, S, inS);
+  const L = Float64Array.from(gram);
+  if (!cholesky(L, r)) return undefined;
+  const v = rowsTVec(Q, r, S, b);
+  cholSolve(L, r, v);
+  const delta = matVec(Q, m, r, v);
+  const residual = b.map((bi, i) => bi - delta[i]);
+  return { delta, residual, S, inS, G: gram, L };
+}
+
+/** Q_Sᵀ Q_S from the previous fit's Gram: + rows that entered, − rows that left (when that is the cheaper way). */
+function updatedGram(basis: Basis, prev: Fit, inS: Uint8Array): Float64Array | undefined {
+  const { m, r, Q } = basis;
+  const entered: number[] = [];
+  const left: number[] = [];
+  for (let i = 0; i < m; i++) {
+    if (inS[i] && !prev.inS[i]) entered.push(i);
+    else if (!inS[i] && prev.inS[i]) left.push(i);
+  }
+  let size = 0;
+  for (let i = 0; i < m; i++) size += inS[i];
+  if (entered.length + left.length >= Math.min(size, m - size)) return undefined;
+  const G = Float64Array.from(prev.G);
+  for (const [rows, sign] of [[entered, 1], [left, -1]] as const) {
+    for (const i of rows) {
+      const base = i * r;
+      for (let a = 0; a < r; a++) {
+        const qa = sign * Q[base + a];
+        for (let c = 0; c < r; c++) G[a * r + c] += qa * Q[base + c];
+      }
+    }
+  }
+  return G;
+}
+
+/**
+ * Step 3: look for y with y_Sc = sign(residual_Sc), |y_S| ≤ 1 + certTol and Qᵀ y = 0. On S this is the intersection
+ * of the box B = [−1, 1]^|S| and the affine set 𝒜 = {Q_Sᵀ y_S = −c}, c = Q_Scᵀ sign(residual_Sc), found by
+ * Douglas–Rachford splitting (much faster than alternating projections when the intersection is thin, as it is
+ * near the phase transition):
+ *
+ *     p = clip(x, −1, 1);   a = P_𝒜(2p − x);   x ← x + a − p,     P_𝒜(y) = y − Q_S (Q_Sᵀ Q_S)^{-1} (Q_Sᵀ y + c)
+ *
+ * and a ∈ 𝒜 is accepted as soon as max|a| ≤ 1 + certTol. Started from the solver's dual estimate (clipped), else
+ * from 0; abandoned after `projections` steps or when the best excess max|a| − 1 has not improved by 10% in the
+ * last 40 steps (no certificate exists, or it is out of reach).
+ */
+function certify(basis: Basis, S: Int32Array, fit: Fit, o: Required<PolishOptions>, dual?: ArrayLike<number>): boolean {
+  const { m, r, Q } = basis;
+  const sign = new Float64Array(m);
+  const Sc: number[] = [];
+  for (let i = 0; i < m; i++) {
+    if (!fit.inS[i]) {
+      sign[i] = Math.sign(fit.residual[i]);
+      Sc.push(i);
+    }
+  }
+  const c = rowsTVec(Q, r, Sc, sign);
+  const affine = (y: Float64Array): void => {
+    // y ← P_𝒜(y) on the entries of S
+    const x = rowsTVec(Q, r, S, y);
+    for (let a = 0; a < r; a++) x[a] += c[a];
+    cholSolve(fit.L, r, x);
+    for (const i of S) {
+      let s = 0;
+      const base = i * r;
+      for (let a = 0; a < r; a++) s += Q[base + a] * x[a];
+      y[i] -= s;
+    }
+  };
+  const x = new Float64Array(m); // DR variable; only entries in S are used
+  if (dual) for (const i of S) x[i] = Math.max(-1, Math.min(1, dual[i]));
+  const best: number[] = [];
+  const y = new Float64Array(m);
+  // With |S| = r the affine set is a single point: one projection decides.
+  const steps = S.length > r ? o.projections : 1;
+  for (let p = 0; p < steps; p++) {
+    for (const i of S) y[i] = 2 * Math.max(-1, Math.min(1, x[i])) - x[i]; //   2 clip(x) − x
+    affine(y); //                                                          a = P_𝒜(2p − x)
+    let worst = 0;
+    for (const i of S) {
+      worst = Math.max(worst, Math.abs(y[i]));
+      x[i] += y[i] - Math.max(-1, Math.min(1, x[i])); //                    x ← x + a − p
+    }
+    if (worst <= 1 + o.certTol) return true;
+    best.push(Math.min(worst - 1, best[p - 1] ?? Infinity));
+    if (p >= 40 && best[p] > 0.9 * best[p - 40]) break;
+  }
+  return false;
+}
+
+function maxAbsOn(x: Float64Array, S: Int32Array): number {
+  let s = 0;
+  for (const i of S) s = Math.max(s, Math.abs(x[i]));
+  return s;
+}
+
+function zeroSet(residual: Float64Array, tol: number): Int32Array {
+  const out: number[] = [];
+  for (let i = 0; i < residual.length; i++) if (Math.abs(residual[i]) <= tol) out.push(i);
+  return Int32Array.from(out);
+}
+
+function trimmed(S: Int32Array, residual: Float64Array, trim: number): Int32Array {
+  const cut = trim * maxAbsOn(residual, S);
+  return S.filter((i) => Math.abs(residual[i]) < cut);
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// Applying polish to solver results
+// ---------------------------------------------------------------------------------------------------------------
+
+/**
+ * Polish one solver result. Failed results are returned unchanged. A certified result becomes 'converged' when the
+ * solver had stopped on its iteration cap (the certificate proves it optimal); otherwise the status is kept.
+ * The message records what polish did; solveMs includes the polish time.
+ */
+export function polish(problem: L1Problem, result: SolveResult, opts: PolishOptions = {}): SolveResult {
+  if (result.status === 'failed') return result;
+  const t0 = performance.now();
+  const out = polishPoint(orthonormalBasis(problem.A), problem.b, result.delta, opts);
+  const ms = performance.now() - t0;
+  const note = out.certified ? 'polished: certified optimal' : out.accepted ? 'polished' : 'polish rejected';
+  return {
+    ...result,
+    delta: out.delta,
+    objective: out.objective,
+    status: out.certified && result.status === 'max_iterations' ? 'converged' : result.status,
+    message: result.message ? `${result.message}; ${note}` : note,
+    solveMs: result.solveMs + ms,
+  };
+}
+
+/** A solver whose every result is polished. */
+export function withPolish(solver: Solver, opts: PolishOptions = {}): Solver {
+  return {
+    name: `${solver.name}+polish`,
+    async solve(problems) {
+      const results = await solver.solve(problems);
+      return results.map((res, k) => polish(problems[k], res, opts));
+    },
+    dispose: () => solver.dispose?.(),
+  };
+}
