@@ -4,7 +4,8 @@ import { join, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { ConfigError } from '../src/config/errors.ts';
 import { listExperiments } from '../src/config/load.ts';
-import { resolveExperiment } from '../src/config/resolve.ts';
+import { resolveExperiment, type ResolvedExperiment } from '../src/config/resolve.ts';
+import type { SyntheticConfig } from '../src/config/synthetic-schema.ts';
 import { buildPlan } from '../src/plan/plan.ts';
 
 const ROOT = resolve(import.meta.dirname, '..');
@@ -43,7 +44,7 @@ function errorOf(fn: () => unknown): ConfigError {
 describe('config resolution', () => {
   it('fills defaults, names the experiment after its file, and expands the grid', () => {
     const root = project(MINIMAL);
-    const r = resolveExperiment('exp', { root });
+    const r = resolveExperiment('exp', { root }) as ResolvedExperiment<SyntheticConfig>;
     expect(r.config.name).toBe('exp');
     expect(r.config.model.patches).toBe(4);
     expect(r.config.solver).toMatchObject({ name: 'highs', algorithm: 'choose' });
@@ -59,7 +60,7 @@ describe('config resolution', () => {
     const root = project(`defaults: { model: m }\nmodel: { width: 9 }\n${MINIMAL}`, {
       'configs/model/m.yaml': 'inputDim: 12\npatches: 3\nwidth: 5\n',
     });
-    const r = resolveExperiment('exp', { root, sets: ['model.inputDim=24', 'solver={name: highs, algorithm: ipm}'], trials: 3 });
+    const r = resolveExperiment('exp', { root, sets: ['model.inputDim=24', 'solver={name: highs, algorithm: ipm}'], trials: 3 }) as ResolvedExperiment<SyntheticConfig>;
     expect(r.config.model).toMatchObject({ inputDim: 24, patches: 3, width: 9 });
     expect(r.config.solver).toMatchObject({ algorithm: 'ipm' });
     expect(r.config.trials).toBe(3);
@@ -67,7 +68,7 @@ describe('config resolution', () => {
 
   it('ranges: log-spaced integers are rounded and deduplicated, num gives a linspace', () => {
     const root = project(`sweeps:\n  s:\n    grid:\n      model: { width: { start: 2, stop: 64, num: 6, scale: log } }\n      contamination: { fraction: { start: 0, stop: 1, num: 5 } }\n`);
-    const r = resolveExperiment('exp', { root });
+    const r = resolveExperiment('exp', { root }) as ResolvedExperiment<SyntheticConfig>;
     const widths = [...new Set(r.cells.map((c) => c.config.model.width))];
     expect(widths).toEqual([2, 4, 8, 16, 32, 64]);
     expect([...new Set(r.cells.map((c) => c.config.contamination.fraction))]).toEqual([0, 0.25, 0.5, 0.75, 1]);

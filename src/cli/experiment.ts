@@ -16,6 +16,7 @@ import { OutputConflict, outputLayout } from '../runner/output.ts';
 import { runExperiment } from '../runner/run.ts';
 import { TrialStore } from '../runner/store.ts';
 import { writeReport } from '../report/report.ts';
+import { DataFormatError, DataUnavailableError } from '../data/dataset.ts';
 import { existsSync } from 'node:fs';
 
 const ROOT = resolve(fileURLToPath(import.meta.url), '../../..');
@@ -111,7 +112,7 @@ main(hideBin(process.argv)).then(
       if (err instanceof UsageError) console.error('run with --help for usage');
       process.exit(2);
     }
-    if (err instanceof OutputConflict || err instanceof BackendError) {
+    if (err instanceof OutputConflict || err instanceof BackendError || err instanceof DataUnavailableError || err instanceof DataFormatError) {
       console.error(`error: ${err.message}`);
       process.exit(2);
     }

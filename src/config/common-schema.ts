@@ -16,7 +16,14 @@ export type FigureSpec =
   | { readonly kind: 'phase'; readonly y: FigureField; readonly yScale: 'linear' | 'log'; readonly metric: (typeof PHASE_METRICS)[number]; readonly title?: string }
   | { readonly kind: 'success-curves'; readonly series: FigureField; readonly panel?: FigureField; readonly title?: string }
   | { readonly kind: 'error-curves'; readonly series: FigureField; readonly title?: string }
-  | { readonly kind: 'error-histogram'; readonly title?: string };
+  | { readonly kind: 'error-histogram'; readonly title?: string }
+  | { readonly kind: 'accuracy-curves'; readonly panel?: PracticalField; readonly title?: string }
+  | { readonly kind: 'breakdown'; readonly y: 'subspace_inputs' | 'n_over_m'; readonly metric: 'success_rate' | 'restored_rate'; readonly title?: string }
+  | { readonly kind: 'backdoor-bars'; readonly title?: string };
+
+/** Summary columns the practical (MNIST, CIFAR-10) figures may split panels by. */
+export const PRACTICAL_FIELDS = ['variant', 'solver', 'network', 'dataset', 'train_samples', 'subspace_inputs', 'poison_rate', 'sweep'] as const;
+export type PracticalField = (typeof PRACTICAL_FIELDS)[number];
 
 export interface SweepSpec {
   readonly description: string;
@@ -68,6 +75,26 @@ const figure: Schema = {
     'error-histogram': {
       kind: 'object',
       description: 'distribution of log10 relative errors with the success tolerance',
+      fields: { kind: { kind: 'string' }, title },
+    },
+    'accuracy-curves': {
+      kind: 'object',
+      description: 'practical: clean / contaminated / purified test accuracy against corruption fraction, one line per variant',
+      fields: { kind: { kind: 'string' }, panel: { kind: 'string', enum: PRACTICAL_FIELDS, default: 'sweep' }, title },
+    },
+    breakdown: {
+      kind: 'object',
+      description: 'practical: success heatmap over corruption fraction × benign inputs, with the measured boundary and the Gaussian l1 theory curve',
+      fields: {
+        kind: { kind: 'string' },
+        y: { kind: 'string', enum: ['subspace_inputs', 'n_over_m'], default: 'n_over_m' },
+        metric: { kind: 'string', enum: ['success_rate', 'restored_rate'], default: 'success_rate', description: 'exact recovery, or accuracy within the margin of clean' },
+        title,
+      },
+    },
+    'backdoor-bars': {
+      kind: 'object',
+      description: 'backdoor: clean accuracy and attack success rate before and after purification, next to fine-tuning',
       fields: { kind: { kind: 'string' }, title },
     },
   },

@@ -11,6 +11,7 @@ import type { StoredTrial } from '../runner/store.ts';
 import { renderFigure } from './render.ts';
 import { summarize, summaryCsv } from './summary.ts';
 import { syntheticFigures, type NamedFigure } from './synthetic-figures.ts';
+import { PRACTICAL_REPORTERS } from './practical-report.ts';
 
 export interface ReportFiles {
   readonly summary: string;
@@ -31,7 +32,7 @@ const synthetic: Reporter = (config, records) => {
   return { csv: summaryCsv(rows), figures: syntheticFigures(config as SyntheticConfig, config.sweeps, rows, trials) };
 };
 
-export const REPORTERS: Record<ExperimentConfig['kind'], Reporter> = { synthetic };
+export const REPORTERS: Record<ExperimentConfig['kind'], Reporter> = { synthetic, ...PRACTICAL_REPORTERS };
 
 export async function writeReport(config: ExperimentConfig, records: readonly StoredTrial[], out: OutputLayout): Promise<ReportFiles> {
   const report = REPORTERS[config.kind](config, records);

@@ -70,6 +70,8 @@ function buildFigure(config: SyntheticConfig, sweep: string, figure: FigureSpec,
       }));
     case 'error-histogram':
       return [{ name: fileName(sweep, 'errors', ''), spec: histogramFigure(config, figure, sweep, records) }];
+    default:
+      return []; // figure kinds of the practical experiments
   }
 }
 

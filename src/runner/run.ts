@@ -6,6 +6,7 @@ import { availableParallelism } from 'node:os';
 import type { ExperimentConfig } from '../config/kinds.ts';
 import type { ResolvedExperiment } from '../config/resolve.ts';
 import { buildPlan } from '../plan/plan.ts';
+import { PIPELINES } from '../pipeline/index.ts';
 import { toTask } from '../pipeline/task.ts';
 import { writeReport, type ReportFiles } from '../report/report.ts';
 import { activeBackend, useBackend } from '../tensor/backend.ts';
@@ -38,6 +39,7 @@ export async function runExperiment(resolved: ResolvedExperiment, options: RunOp
   const { config } = resolved;
   const log = options.log ?? (() => {});
   await useBackend(config.backend); // fail before touching the output folder if the backend is unavailable
+  await PIPELINES[config.kind].preflight?.(resolved.cells.map((c) => c.config)); // likewise for missing data
   const out = outputLayout(options.outDir);
   prepareOutput(out, config, { fresh: options.fresh });
   const store = TrialStore.open(out.trials);

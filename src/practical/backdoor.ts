@@ -1,0 +1,274 @@
+/**
+ * One backdoor trial:  clean training → BadNets fine-tuning on poisoned data → purification from benign inputs
+ * only, next to the baseline defence (fine-tuning the backdoored model on the same benign inputs, labelled).
+ *
+ * Why purification can remove the trigger: with a non-overlapping convolution, stamping a patch changes the conv
+ * features of the few cells it touches only, φ(x + t) = φ(x) + e(x), e supported on those cells' p features. The
+ * attacker's update of a layer on fixed features is then Σ c_s φ(x_s) + Σ c_t e(x_t): a part in the span of the
+ * benign inputs plus a part on the trigger cells' coordinates, a sparse corruption the l1 projection removes.
+ */
+import type * as tf from '@tensorflow/tfjs';
+import type { BackdoorConfig } from '../config/practical-schema.ts';
+import type { SolverPool } from '../pipeline/solver-pool.ts';
+import type { TrialTask } from '../pipeline/task.ts';
+import { relativeError } from '../recovery/measure.ts';
+import { stableHash } from '../util/canonical.ts';
+import { purifyChains, type Chain } from './chains.ts';
+import { labelArray } from './data.ts';
+import { accuracyOf, buildInstance, denseFrom, disposeInstance, featuresOf, instanceKey, offSubspace, toHost, trainOptions, type HostLayer, type Instance } from './instance.ts';
+import { attackSuccessRate } from './metrics.ts';
+import { predict } from './network.ts';
+import { poisonSet, withTrigger } from './poison.ts';
+import type { PurifiedLayer } from './purify.ts';
+import { baseFields, concat, failedFields, finite, groupBy, round, type BaseFields } from './records.ts';
+import { trainDense } from './train.ts';
+
+/** One line of trials.jsonl for a backdoor trial. Accuracies and rates in percent. */
+export interface BackdoorTrialRecord extends BaseFields {
+  readonly poison_rate: number;
+  readonly target: number;
+  readonly poisoned_count: number;
+  /** The clean network (before the attack). */
+  readonly clean_acc: number | null;
+  readonly asr_clean: number | null;
+  /** The backdoored network. */
+  readonly contaminated_acc: number | null;
+  readonly asr_before: number | null;
+  /** The purified network. */
+  readonly purified_acc: number | null;
+  readonly asr_after: number | null;
+  /** The baseline defence: fine-tuning the backdoored network on the benign inputs. */
+  readonly baseline_clean_acc: number | null;
+  readonly baseline_asr_after: number | null;
+  /** ||Δ_bd − Δ_clean|| / ||Δ_clean||: size of the attack's change. */
+  readonly attack_size: number | null;
+  /** Share of the attack's change outside the benign subspace (per layer). */
+  readonly attack_off_subspace: (number | null)[];
+  /** ||Δ^ − Δ_clean|| / ||Δ_clean||: how close purification gets to the clean network. */
+  readonly rel_error_to_clean: number | null;
+  readonly flagged_count: number;
+  readonly status: string;
+  readonly message?: string;
+  readonly iterations: number | null;
+  readonly train_ms: number;
+  readonly attack_ms: number;
+  readonly finetune_ms: number;
+  readonly solve_ms: number;
+  readonly finished_at: string;
+}
+
+/** What every trial on one backdoored network shares: the attack, the baseline defence and their scores. */
+interface Attacked {
+  readonly backdoored: HostLayer[];
+  readonly poisonedCount: number;
+  readonly triggeredTest: tf.Tensor2D;
+  readonly asrClean: number;
+  readonly acc: number;
+  readonly asr: number;
+  readonly baselineAcc: number;
+  readonly baselineAsr: number;
+  readonly attackSize: number;
+  readonly attackOff: number[];
+  readonly attackMs: number;
+  readonly finetuneMs: number;
+}
+
+export async function runBackdoorTrials(tasks: readonly TrialTask<BackdoorConfig>[], solvers: SolverPool): Promise<BackdoorTrialRecord[]> {
+  const records = new Map<string, BackdoorTrialRecord>();
+  for (const group of groupBy(tasks, instanceKey).values()) {
+    for (const record of await runOnNetwork(group, solvers)) records.set(record.key, record);
+  }
+  return tasks.map((t) => records.get(t.key)!);
+}
+
+async function runOnNetwork(tasks: readonly TrialTask<BackdoorConfig>[], solvers: SolverPool): Promise<BackdoorTrialRecord[]> {
+  let instance: Instance | undefined;
+  let attacked: Attacked | undefined;
+  try {
+    instance = await buildInstance(tasks[0]);
+    attacked = await attack(instance, tasks[0], solvers);
+  } catch (err) {
+    if (instance) disposeInstance(instance);
+    const message = err instanceof Error ? err.message : String(err);
+    return tasks.map((t) => failedRecord(t, message));
+  }
+  try {
+    const chains = new Map<string, Chain>();
+    for (const task of tasks) {
+      const chain = chainOf(task, instance, attacked);
+      if (!chains.has(chain.id)) chains.set(chain.id, chain);
+    }
+    const purified = await purifyChains([...chains.values()], solvers);
+    const scores = new Map<string, { acc: number; asr: number }>();
+    const records: BackdoorTrialRecord[] = [];
+    for (const task of tasks) {
+      const id = chainOf(task, instance, attacked).id;
+      const layers = purified.get(id)!;
+      if (!scores.has(id)) scores.set(id, await score(instance, attacked, layers.map((p) => p.update), task.config.backdoor.target));
+      records.push(measuredRecord(task, instance, attacked, layers, scores.get(id)!));
+    }
+    return records;
+  } finally {
+    attacked.triggeredTest.dispose();
+    disposeInstance(instance);
+  }
+}
+
+/** Poisoned fine-tuning of the clean network, and the fine-tuning defence on the benign inputs. */
+async function attack(instance: Instance, task: TrialTask<BackdoorConfig>, solvers: SolverPool): Promise<Attacked> {
+  const { backdoor, training, data } = task.config;
+  const seed = `${instance.seed}:${stableHash(backdoor)}`;
+  const started = performance.now();
+  const poisoned = poisonSet(instance.images.train, backdoor.trigger, backdoor.target, backdoor.poisonRate, seed);
+  const backdoored = await fineTune(instance, poisoned.set, instance.updates, { ...training, epochs: backdoor.attackEpochs }, `${seed}:attack`, `${data.dataset} attack #${task.index}`);
+  const attackMs = performance.now() - started;
+  const triggeredTest = featuresOf(withTrigger(instance.images.test, backdoor.trigger), instance.net);
+  try {
+    const asrOf = (updates: readonly HostLayer[] | readonly tf.Tensor2D[]) => asr(instance, triggeredTest, updates, backdoor.target);
+    const acc = await accuracyOf(instance.testFeatures, instance.testLabels, denseFrom(instance, backdoored));
+    const t1 = performance.now();
+    const defended = await fineTune(instance, instance.images.benign, backdoored, { ...training, epochs: backdoor.fineTuneEpochs }, `${seed}:finetune`, `${data.dataset} fine-tune #${task.index}`);
+    const finetuneMs = performance.now() - t1;
+    const change = backdoored.map((b, l) => b.values.map((v, i) => v - instance.hostUpdates[l].values[i]));
+    return {
+      backdoored,
+      poisonedCount: poisoned.poisoned.length,
+      triggeredTest,
+      asrClean: await asrOf(instance.updates),
+      acc,
+      asr: await asrOf(backdoored),
+      baselineAcc: await accuracyOf(instance.testFeatures, instance.testLabels, denseFrom(instance, defended)),
+      baselineAsr: await asrOf(defended),
+      attackSize: relativeError(concat(backdoored.map((b) => b.values)), concat(instance.hostUpdates.map((u) => u.values))),
+      attackOff: await offSubspace(instance, change, solvers, 'attack'),
+      attackMs,
+      finetuneMs,
+    };
+  } catch (err) {
+    triggeredTest.dispose();
+    throw err;
+  }
+}
+
+/**
+ * Continue training θ0 + `start` on a labelled image set (all dense layers at once) and return the new updates
+ * on the host. The schedule is joint: an attacker or a defender fine-tunes the whole head, not layer by layer.
+ */
+async function fineTune(
+  instance: Instance,
+  set: Instance['images']['train'],
+  start: readonly tf.Tensor2D[] | readonly HostLayer[],
+  training: BackdoorConfig['training'],
+  seed: string,
+  label: string,
+): Promise<HostLayer[]> {
+  const features = featuresOf(set, instance.net);
+  const startTensors = isHost(start) ? denseFrom(instance, start).map((w, l) => w.sub(instance.net.dense[l]) as tf.Tensor2D) : [...start];
+  try {
+    const trained = await trainDense(features, labelArray(set), instance.net.dense, startTensors, trainOptions({ ...training, schedule: 'joint' }, seed, label));
+    const host = await toHost(trained.updates);
+    trained.updates.forEach((t) => t.dispose());
+    return host;
+  } finally {
+    features.dispose();
+    if (isHost(start)) startTensors.forEach((t) => t.dispose());
+  }
+}
+
+function isHost(layers: readonly tf.Tensor2D[] | readonly HostLayer[]): layers is readonly HostLayer[] {
+  return layers.length > 0 && 'values' in layers[0];
+}
+
+async function asr(instance: Instance, triggered: tf.Tensor2D, updates: readonly HostLayer[] | readonly tf.Tensor2D[], target: number): Promise<number> {
+  const dense = isHost(updates) ? denseFrom(instance, updates) : instance.net.dense.map((w, l) => w.add(updates[l]) as tf.Tensor2D);
+  try {
+    return attackSuccessRate(await predict(triggered, dense), instance.testLabels, target);
+  } finally {
+    dense.forEach((t) => t.dispose());
+  }
+}
+
+async function score(instance: Instance, attacked: Attacked, updates: readonly Float64Array[], target: number): Promise<{ acc: number; asr: number }> {
+  const host = updates.map((values, l) => ({ ...instance.hostUpdates[l], values }));
+  return {
+    acc: await accuracyOf(instance.testFeatures, instance.testLabels, denseFrom(instance, host)),
+    asr: await asr(instance, attacked.triggeredTest, host, target),
+  };
+}
+
+function chainOf(task: TrialTask<BackdoorConfig>, instance: Instance, attacked: Attacked): Chain {
+  const { solver, purification } = task.config;
+  const first = { instance: instance.key, solver };
+  return {
+    id: stableHash({ ...first, variant: purification.variant, threshold: purification.threshold }),
+    firstKey: stableHash(first),
+    instance,
+    contaminated: attacked.backdoored.map((b) => b.values),
+    solver,
+    purification,
+  };
+}
+
+function measuredRecord(task: TrialTask<BackdoorConfig>, instance: Instance, attacked: Attacked, layers: readonly PurifiedLayer[], scores: { acc: number; asr: number }): BackdoorTrialRecord {
+  const { backdoor } = task.config;
+  const clean = concat(instance.hostUpdates.map((u) => u.values));
+  const worst = layers.find((p) => p.status === 'failed') ?? layers.find((p) => p.status === 'max_iterations') ?? layers[0];
+  return {
+    ...baseFields(task, instance),
+    poison_rate: backdoor.poisonRate,
+    target: backdoor.target,
+    poisoned_count: attacked.poisonedCount,
+    clean_acc: instance.cleanAcc,
+    asr_clean: attacked.asrClean,
+    contaminated_acc: attacked.acc,
+    asr_before: attacked.asr,
+    purified_acc: scores.acc,
+    asr_after: scores.asr,
+    baseline_clean_acc: attacked.baselineAcc,
+    baseline_asr_after: attacked.baselineAsr,
+    attack_size: finite(attacked.attackSize),
+    attack_off_subspace: attacked.attackOff.map(finite),
+    rel_error_to_clean: finite(relativeError(concat(layers.map((p) => p.update)), clean)),
+    flagged_count: layers.reduce((s, p) => s + p.flagged.reduce((a, f) => a + f, 0), 0),
+    status: worst.status,
+    ...(worst.message ? { message: worst.message } : {}),
+    iterations: worst.iterations,
+    train_ms: round(instance.trainMs),
+    attack_ms: round(attacked.attackMs),
+    finetune_ms: round(attacked.finetuneMs),
+    solve_ms: round(layers.reduce((s, p) => s + p.solveMs, 0)),
+    finished_at: new Date().toISOString(),
+  };
+}
+
+function failedRecord(task: TrialTask<BackdoorConfig>, message: string): BackdoorTrialRecord {
+  const { backdoor } = task.config;
+  return {
+    ...failedFields(task),
+    poison_rate: backdoor.poisonRate,
+    target: backdoor.target,
+    poisoned_count: 0,
+    clean_acc: null,
+    asr_clean: null,
+    contaminated_acc: null,
+    asr_before: null,
+    purified_acc: null,
+    asr_after: null,
+    baseline_clean_acc: null,
+    baseline_asr_after: null,
+    attack_size: null,
+    attack_off_subspace: [],
+    rel_error_to_clean: null,
+    flagged_count: 0,
+    status: 'failed',
+    message,
+    iterations: null,
+    train_ms: 0,
+    attack_ms: 0,
+    finetune_ms: 0,
+    solve_ms: 0,
+    finished_at: new Date().toISOString(),
+  };
+}
+
+

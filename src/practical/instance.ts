@@ -1,0 +1,188 @@
+/**
+ * A trained practical network and what every trial on it shares: θ0, the clean updates, the conv features of
+ * the benign and test images, the clean accuracy and the subspace of the first dense layer. Built once per
+ * work unit and trial index; trials that differ only in contamination, purification variant or solver reuse it.
+ */
+import * as tf from '@tensorflow/tfjs';
+import { DATASET_SHAPE, type AnyPracticalConfig } from '../config/practical-schema.ts';
+import type { SolverPool } from '../pipeline/solver-pool.ts';
+import type { TrialTask } from '../pipeline/task.ts';
+import { relativeError } from '../recovery/measure.ts';
+import type { Subspace } from '../solvers/types.ts';
+import { deriveSeed, stableHash } from '../util/canonical.ts';
+import { imageTensor, labelArray, loadSplit, selectImages, type TrialImages } from './data.ts';
+import { accuracy } from './metrics.ts';
+import { convFeaturesChunked, disposeNetwork, initNetwork, inputsOf, predict, type Network } from './network.ts';
+import { epochReporter } from './progress.ts';
+import { layerSubspace, rowProblems } from './purify.ts';
+import { trainDense, type TrainOptions } from './train.ts';
+
+/** Host copy of one dense layer's values (rows × m, row-major) with its shape. */
+export interface HostLayer {
+  readonly rows: number;
+  readonly m: number;
+  readonly values: Float64Array;
+}
+
+export interface Instance {
+  readonly key: string;
+  readonly seed: number;
+  readonly images: TrialImages;
+  readonly net: Network;
+  /** Clean training updates Δ per dense layer (tensors, for evaluation) and on the host (for recovery). */
+  readonly updates: tf.Tensor2D[];
+  readonly hostUpdates: HostLayer[];
+  readonly hostTheta0: HostLayer[];
+  /** Conv features of the benign (subspace) inputs and of the test images. */
+  readonly benignFeatures: tf.Tensor2D;
+  readonly testFeatures: tf.Tensor2D;
+  readonly testLabels: Int32Array;
+  readonly cleanAcc: number;
+  readonly trainAcc: number;
+  readonly lossInitial: number;
+  readonly lossFinal: number;
+  /** A of the first dense layer: the conv features of the benign inputs (shared by every trial on the network). */
+  readonly subspace0: Subspace;
+  readonly trainMs: number;
+}
+
+/** Everything that fixes the trained network, the benign inputs and the test images (not: contamination, purification, solver). */
+export function instanceParts(task: TrialTask<AnyPracticalConfig>): Record<string, unknown> {
+  const { data, network, training } = task.config;
+  const { dir: _dir, download: _download, ...dataParts } = data;
+  const extra = task.config.kind === 'backdoor' ? { backdoor: task.config.backdoor } : {};
+  return { kind: task.config.kind, seed: task.config.seed, trial: task.index, data: dataParts, network, training, ...extra };
+}
+
+export function instanceKey(task: TrialTask<AnyPracticalConfig>): string {
+  return stableHash(instanceParts(task));
+}
+
+/** Seed of the clean network (initialisation, training subset, minibatch order): not of how it is evaluated. */
+export function networkSeed(task: TrialTask<AnyPracticalConfig>): number {
+  const { data, network, training } = task.config;
+  return deriveSeed(task.config.seed, { trial: task.index, dataset: data.dataset, trainSamples: data.trainSamples, network, training });
+}
+
+export async function buildInstance(task: TrialTask<AnyPracticalConfig>): Promise<Instance> {
+  const started = performance.now();
+  const { data, network, training } = task.config;
+  const seed = networkSeed(task);
+  const shape = DATASET_SHAPE[data.dataset];
+  const images = selectImages(await loadSplit(data), data, seed);
+  const net = initNetwork(seed, network, shape);
+  const owned: tf.Tensor[] = [];
+  try {
+    const trainFeatures = featuresOf(images.train, net);
+    owned.push(trainFeatures);
+    const trainLabels = labelArray(images.train);
+    const zeros = net.dense.map((w) => tf.zerosLike(w));
+    owned.push(...zeros);
+    const trained = await trainDense(trainFeatures, trainLabels, net.dense, zeros, trainOptions(training, `${seed}:clean`, `${data.dataset} net #${task.index}`));
+    const benignFeatures = featuresOf(images.benign, net);
+    const testFeatures = featuresOf(images.test, net);
+    const testLabels = labelArray(images.test);
+    const dense = (updates: readonly tf.Tensor2D[]) => net.dense.map((w, l) => w.add(updates[l]) as tf.Tensor2D);
+    const cleanAcc = await accuracyOf(testFeatures, testLabels, dense(trained.updates));
+    const trainAcc = await accuracyOf(trainFeatures, trainLabels, dense(trained.updates));
+    const key = instanceKey(task);
+    const subspace0 = await layerSubspace(benignFeatures, `${key}/L0`);
+    return {
+      key,
+      seed,
+      images,
+      net,
+      updates: trained.updates,
+      hostUpdates: await toHost(trained.updates),
+      hostTheta0: await toHost(net.dense),
+      benignFeatures,
+      testFeatures,
+      testLabels,
+      cleanAcc,
+      trainAcc,
+      lossInitial: trained.lossInitial,
+      lossFinal: trained.lossFinal,
+      subspace0,
+      trainMs: performance.now() - started,
+    };
+  } catch (err) {
+    disposeNetwork(net);
+    throw err;
+  } finally {
+    tf.dispose(owned);
+  }
+}
+
+export function disposeInstance(instance: Instance): void {
+  disposeNetwork(instance.net);
+  tf.dispose([...instance.updates, instance.benignFeatures, instance.testFeatures]);
+}
+
+export function trainOptions(training: AnyPracticalConfig['training'], seed: string, label: string): TrainOptions {
+  return { ...training, seed, onEpoch: epochReporter(label) };
+}
+
+/** Conv features of an image set (the image tensor is freed at once). */
+export function featuresOf(set: TrialImages['train'], net: Network): tf.Tensor2D {
+  const X = imageTensor(set);
+  try {
+    return convFeaturesChunked(X, net.conv);
+  } finally {
+    X.dispose();
+  }
+}
+
+/** Test accuracy (percent) of the dense layers `dense` (disposed here) on conv features. */
+export async function accuracyOf(features: tf.Tensor2D, labels: Int32Array, dense: tf.Tensor2D[]): Promise<number> {
+  try {
+    return accuracy(await predict(features, dense), labels);
+  } finally {
+    tf.dispose(dense);
+  }
+}
+
+/** Dense layers θ0 + Δ as tensors for the first updates.length layers, from host updates. */
+export function denseFrom(instance: Instance, updates: readonly HostLayer[] | readonly Float64Array[]): tf.Tensor2D[] {
+  return updates.map((u, l) => {
+    const w = instance.net.dense[l];
+    const values = u instanceof Float64Array ? u : u.values;
+    return tf.tidy(() => w.add(tf.tensor2d(Float32Array.from(values), w.shape as [number, number])) as tf.Tensor2D);
+  });
+}
+
+export async function toHost(layers: readonly tf.Tensor2D[]): Promise<HostLayer[]> {
+  return Promise.all(layers.map(async (w) => ({ rows: w.shape[0], m: w.shape[1], values: Float64Array.from(await w.data()) })));
+}
+
+/**
+ * How far each clean layer update lies outside its subspace, ||Δ − P_A Δ|| / ||Δ|| (least squares): ~1e-7 when
+ * training kept it inside (float32), larger when the benign inputs are a strict subset of the training inputs or
+ * when joint training moved the inputs of an upper layer.
+ */
+export async function offSubspace(instance: Instance, updates: readonly Float64Array[], solvers: SolverPool, tag: string): Promise<number[]> {
+  const l2 = await solvers.get({ name: 'l2' });
+  const out: number[] = [];
+  for (let l = 0; l < updates.length; l++) {
+    const A = l === 0 ? instance.subspace0 : await upperSubspace(instance, updates, l, `${instance.key}/${tag}/L${l}`);
+    const results = await l2.solve(rowProblems(A, updates[l]));
+    const projected = new Float64Array(updates[l].length);
+    results.forEach((r, j) => projected.set(r.delta, j * A.m));
+    out.push(relativeError(projected, updates[l]));
+  }
+  return out;
+}
+
+/** A of dense layer l ≥ 1: the inputs of layer l on the benign inputs, through layers θ0 + updates below it. */
+export async function upperSubspace(instance: Instance, updates: readonly Float64Array[], l: number, id: string): Promise<Subspace> {
+  const below = denseFrom(instance, updates.slice(0, l));
+  try {
+    const inputs = inputsOf(instance.benignFeatures, below, l);
+    try {
+      return await layerSubspace(inputs, id);
+    } finally {
+      inputs.dispose();
+    }
+  } finally {
+    tf.dispose(below);
+  }
+}

@@ -1,0 +1,224 @@
+/**
+ * One practical trial, end to end:  images → train the dense layers → contaminate every trained layer
+ * (sparse, ε) → purify bottom up → clean / contaminated / purified test accuracy, recovery error, detection.
+ *
+ * The trials of a work unit are handled network by network (one trial index at a time, bounding memory): the
+ * network is trained once, every contamination level is drawn once and scored once, and all problems of that
+ * network that share a solver go to it in one batch per layer (src/practical/chains.ts).
+ */
+import type { PracticalConfig } from '../config/practical-schema.ts';
+import type { SolverPool } from '../pipeline/solver-pool.ts';
+import type { TrialTask } from '../pipeline/task.ts';
+import { contaminate, rms } from '../recovery/contaminate.ts';
+import { relativeError } from '../recovery/measure.ts';
+import { deriveSeed, stableHash } from '../util/canonical.ts';
+import { Rng } from '../util/rng.ts';
+import { purifyChains, type Chain } from './chains.ts';
+import { accuracyOf, buildInstance, denseFrom, disposeInstance, instanceKey, offSubspace, type Instance } from './instance.ts';
+import { detection } from './metrics.ts';
+import type { PurifiedLayer } from './purify.ts';
+import { baseFields, concat, failedFields, finite, groupBy, round, type BaseFields } from './records.ts';
+
+/** One line of trials.jsonl for a practical trial. Timing fields end in _ms, clock times in _at. */
+export interface PracticalTrialRecord extends BaseFields {
+  readonly corruption: number;
+  readonly corrupted_count: number;
+  /** Test accuracy (percent) of the trained, the contaminated and the purified network. */
+  readonly clean_acc: number | null;
+  readonly contaminated_acc: number | null;
+  readonly purified_acc: number | null;
+  /** purified_acc ≥ clean_acc − purification.margin. */
+  readonly restored: boolean;
+  /** ||θ^ − θ_T|| / ||θ_T − θ0|| over all purified layers, and per layer. */
+  readonly rel_error: number | null;
+  readonly layer_rel_errors: (number | null)[];
+  /** rel_error ≤ purification.tolerance. */
+  readonly success: boolean;
+  readonly flagged_count: number;
+  readonly detect_precision: number | null;
+  readonly detect_recall: number | null;
+  readonly status: string;
+  readonly message?: string;
+  readonly iterations: number | null;
+  readonly train_acc: number | null;
+  readonly train_loss_initial: number | null;
+  readonly train_loss_final: number | null;
+  /** ||Δ − P_A Δ|| / ||Δ|| of the clean update, per layer (0 up to float32 rounding when the theory applies). */
+  readonly off_subspace: (number | null)[];
+  readonly train_ms: number;
+  readonly solve_ms: number;
+  readonly finished_at: string;
+}
+
+interface Contamination {
+  /** θ~ − θ0 per layer. */
+  readonly b: Float64Array[];
+  readonly corrupted: Int32Array[];
+  readonly acc: number;
+}
+
+export async function runPracticalTrials(tasks: readonly TrialTask<PracticalConfig>[], solvers: SolverPool): Promise<PracticalTrialRecord[]> {
+  const records = new Map<string, PracticalTrialRecord>();
+  for (const group of groupBy(tasks, instanceKey).values()) {
+    for (const record of await runOnNetwork(group, solvers)) records.set(record.key, record);
+  }
+  return tasks.map((t) => records.get(t.key)!);
+}
+
+async function runOnNetwork(tasks: readonly TrialTask<PracticalConfig>[], solvers: SolverPool): Promise<PracticalTrialRecord[]> {
+  let instance: Instance;
+  try {
+    instance = await buildInstance(tasks[0]);
+  } catch (err) {
+    const message = err instanceof Error ? err.message : String(err);
+    return tasks.map((t) => failedRecord(t, message));
+  }
+  try {
+    const off = await offSubspace(instance, instance.hostUpdates.map((u) => u.values), solvers, 'clean');
+    const contaminations = new Map<string, Contamination>();
+    for (const task of tasks) {
+      const key = contaminationKey(task);
+      if (!contaminations.has(key)) contaminations.set(key, await contaminateNetwork(instance, task));
+    }
+    const chains = new Map<string, Chain>();
+    for (const task of tasks) {
+      const chain = chainOf(task, instance, contaminations.get(contaminationKey(task))!);
+      if (!chains.has(chain.id)) chains.set(chain.id, chain);
+    }
+    const purified = await purifyChains([...chains.values()], solvers);
+    const scored = new Map<string, number>();
+    const records: PracticalTrialRecord[] = [];
+    for (const task of tasks) {
+      const chain = chainOf(task, instance, contaminations.get(contaminationKey(task))!);
+      const layers = purified.get(chain.id)!;
+      if (!scored.has(chain.id)) scored.set(chain.id, await accuracyOf(instance.testFeatures, instance.testLabels, denseFrom(instance, layers.map((p) => p.update))));
+      records.push(measuredRecord(task, instance, contaminations.get(contaminationKey(task))!, layers, scored.get(chain.id)!, off));
+    }
+    return records;
+  } finally {
+    disposeInstance(instance);
+  }
+}
+
+/** The corruption of a trial depends on the network and the contamination spec, not on variant or solver. */
+function contaminationKey(task: TrialTask<PracticalConfig>): string {
+  return stableHash({ instance: instanceKey(task), contamination: task.config.contamination });
+}
+
+function contaminationSeed(task: TrialTask<PracticalConfig>, instance: Instance): number {
+  return deriveSeed(task.config.seed, { instance: instance.key, contamination: task.config.contamination });
+}
+
+/** Corrupt every trained layer independently with the trial's ε, and score the contaminated network. */
+async function contaminateNetwork(instance: Instance, task: TrialTask<PracticalConfig>): Promise<Contamination> {
+  const seed = contaminationSeed(task, instance);
+  const spec = { ...task.config.contamination, sign: 'random' as const };
+  const b: Float64Array[] = [];
+  const corrupted: Int32Array[] = [];
+  instance.hostUpdates.forEach((delta, l) => {
+    const theta = delta.values.map((d, i) => d + instance.hostTheta0[l].values[i]);
+    const scales = { update: rms(delta.values), params: rms(theta) };
+    const out = contaminate(delta.values, spec, { start: 0, end: delta.values.length }, scales, Rng.stream(seed, `layer-${l}`));
+    b.push(out.b);
+    corrupted.push(out.corrupted);
+  });
+  const acc = await accuracyOf(instance.testFeatures, instance.testLabels, denseFrom(instance, b));
+  return { b, corrupted, acc };
+}
+
+function chainOf(task: TrialTask<PracticalConfig>, instance: Instance, contamination: Contamination): Chain {
+  const { solver, purification } = task.config;
+  const first = { instance: instance.key, contamination: task.config.contamination, solver };
+  return {
+    id: stableHash({ ...first, variant: purification.variant, threshold: purification.threshold }),
+    firstKey: stableHash(first),
+    instance,
+    contaminated: contamination.b,
+    solver,
+    purification,
+  };
+}
+
+function measuredRecord(
+  task: TrialTask<PracticalConfig>,
+  instance: Instance,
+  contamination: Contamination,
+  layers: readonly PurifiedLayer[],
+  purifiedAcc: number,
+  off: readonly number[],
+): PracticalTrialRecord {
+  const { purification } = task.config;
+  const clean = instance.hostUpdates.map((u) => u.values);
+  const layerErrors = layers.map((p, l) => finite(relativeError(p.update, clean[l])));
+  const error = finite(relativeError(concat(layers.map((p) => p.update)), concat(clean)));
+  const flagged = concat(layers.map((p) => p.flagged));
+  const offsets = cumulative(clean.map((c) => c.length));
+  const corrupted = Int32Array.from(contamination.corrupted.flatMap((idx, l) => Array.from(idx, (i) => i + offsets[l])));
+  const found = detection(flagged, corrupted);
+  const worst = layers.find((p) => p.status === 'failed') ?? layers.find((p) => p.status === 'max_iterations') ?? layers[0];
+  return {
+    ...baseFields(task, instance),
+    corruption: task.config.contamination.fraction,
+    corrupted_count: corrupted.length,
+    clean_acc: instance.cleanAcc,
+    contaminated_acc: contamination.acc,
+    purified_acc: purifiedAcc,
+    restored: purifiedAcc >= instance.cleanAcc - purification.margin,
+    rel_error: error,
+    layer_rel_errors: layerErrors,
+    success: error !== null && error <= purification.tolerance,
+    flagged_count: found.flagged,
+    detect_precision: found.precision,
+    detect_recall: found.recall,
+    status: worst.status,
+    ...(worst.message ? { message: worst.message } : {}),
+    iterations: worst.iterations,
+    train_acc: instance.trainAcc,
+    train_loss_initial: instance.lossInitial,
+    train_loss_final: instance.lossFinal,
+    off_subspace: off.map(finite),
+    train_ms: round(instance.trainMs),
+    solve_ms: round(layers.reduce((s, p) => s + p.solveMs, 0)),
+    finished_at: new Date().toISOString(),
+  };
+}
+
+function failedRecord(task: TrialTask<PracticalConfig>, message: string): PracticalTrialRecord {
+  return {
+    ...failedFields(task),
+    corruption: task.config.contamination.fraction,
+    corrupted_count: 0,
+    clean_acc: null,
+    contaminated_acc: null,
+    purified_acc: null,
+    restored: false,
+    rel_error: null,
+    layer_rel_errors: [],
+    success: false,
+    flagged_count: 0,
+    detect_precision: null,
+    detect_recall: null,
+    status: 'failed',
+    message,
+    iterations: null,
+    train_acc: null,
+    train_loss_initial: null,
+    train_loss_final: null,
+    off_subspace: [],
+    train_ms: 0,
+    solve_ms: 0,
+    finished_at: new Date().toISOString(),
+  };
+}
+
+
+
+
+function cumulative(lengths: readonly number[]): number[] {
+  let sum = 0;
+  return lengths.map((n) => {
+    const start = sum;
+    sum += n;
+    return start;
+  });
+}

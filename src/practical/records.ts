@@ -1,0 +1,95 @@
+/** Fields every practical and backdoor trial record starts with, and small helpers the two pipelines share. */
+import type { AnyPracticalConfig, NetworkConfig } from '../config/practical-schema.ts';
+import { DATASET_SHAPE } from '../config/practical-schema.ts';
+import type { TrialTask } from '../pipeline/task.ts';
+import type { SolverSpec } from '../solvers/registry.ts';
+import type { Instance } from './instance.ts';
+import { denseShapes, featureCount } from './network.ts';
+
+export interface BaseFields {
+  readonly key: string;
+  readonly sweep: string;
+  readonly cell: string;
+  readonly trial: number;
+  readonly grid: Readonly<Record<string, unknown>>;
+  /** Seed of the trained network. */
+  readonly seed: number | null;
+  readonly dataset: string;
+  /** e.g. 'conv4x32-head' or 'conv4x32-512-head'. */
+  readonly network: string;
+  readonly variant: string;
+  readonly solver: string;
+  readonly train_samples: number;
+  /** n: benign inputs spanning the subspace. */
+  readonly subspace_inputs: number;
+  /** F: conv features. */
+  readonly features: number;
+  /** m of the first dense layer (F + 1): coordinates per recovered row. */
+  readonly params: number;
+  /** Recovered coordinates over all purified layers. */
+  readonly purified_params: number;
+}
+
+export function networkLabel(net: NetworkConfig): string {
+  return [`conv${net.kernel}x${net.filters}`, ...net.hidden.map(String), 'head'].join('-');
+}
+
+/** Solver name as shown in tables: the name, with '+polish' when a polish stage follows. */
+export function solverLabel(spec: SolverSpec): string {
+  const polish = (spec as { polish?: unknown }).polish;
+  return polish ? `${spec.name}+polish` : spec.name;
+}
+
+function shapeFields(config: AnyPracticalConfig) {
+  const shape = DATASET_SHAPE[config.data.dataset];
+  const layers = denseShapes(config.network, shape);
+  return {
+    dataset: config.data.dataset,
+    network: networkLabel(config.network),
+    variant: config.purification.variant,
+    solver: solverLabel(config.solver),
+    train_samples: config.data.trainSamples,
+    subspace_inputs: config.data.subspaceInputs || config.data.trainSamples,
+    features: featureCount(config.network, shape),
+    params: layers[0].inputs + 1,
+    purified_params: layers.reduce((s, l) => s + l.outputs * (l.inputs + 1), 0),
+  };
+}
+
+export function baseFields(task: TrialTask<AnyPracticalConfig>, instance: Instance): BaseFields {
+  return { key: task.key, sweep: task.sweep, cell: task.cell, trial: task.index, grid: task.grid, seed: instance.seed, ...shapeFields(task.config) };
+}
+
+export function failedFields(task: TrialTask<AnyPracticalConfig>): BaseFields {
+  return { key: task.key, sweep: task.sweep, cell: task.cell, trial: task.index, grid: task.grid, seed: null, ...shapeFields(task.config) };
+}
+
+export function round(ms: number): number {
+  return Math.round(ms * 1000) / 1000;
+}
+
+export function groupBy<T>(items: readonly T[], key: (item: T) => string): Map<string, T[]> {
+  const out = new Map<string, T[]>();
+  for (const item of items) {
+    const k = key(item);
+    if (!out.has(k)) out.set(k, []);
+    out.get(k)!.push(item);
+  }
+  return out;
+}
+
+export function finite(x: number): number | null {
+  return Number.isFinite(x) ? x : null;
+}
+
+/** Parts laid end to end (the layers of a network as one parameter vector). */
+export function concat<T extends Float64Array | Uint8Array>(parts: readonly T[]): T {
+  const total = parts.reduce((s, p) => s + p.length, 0);
+  const out = (parts[0] instanceof Uint8Array ? new Uint8Array(total) : new Float64Array(total)) as T;
+  let offset = 0;
+  for (const p of parts) {
+    out.set(p, offset);
+    offset += p.length;
+  }
+  return out;
+}
