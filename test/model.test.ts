@@ -3,7 +3,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import type { ModelConfig } from '../src/config/synthetic-schema.ts';
 import { initStudent, makeTask } from '../src/data/synthetic.ts';
 import { features, forward, gatedForward, gates, hiddenGradient, outputGradient, type CnnParams } from '../src/model/cnn.ts';
-import { trainHidden, trainOutput, TrainingDiverged } from '../src/model/train.ts';
+import { trainHidden, trainHiddenLinearized, trainOutput, TrainingDiverged } from '../src/model/train.ts';
 import { hiddenSubspace, outputSubspace } from '../src/recovery/subspace.ts';
 import { useBackend } from '../src/tensor/backend.ts';
 import { distance, norm, projectOntoRange } from './helpers/lstsq.ts';
@@ -103,6 +103,18 @@ describe('training and the subspace', () => {
     const A = hiddenSubspace(P, init.a, gates(P, init.W, init.b), 'hidden');
     expect(norm(update)).toBeGreaterThan(1e-3);
     expect(offSubspace(update, A)).toBeLessThan(1e-5);
+  });
+
+  it('linearized training through the Jacobian A_W gives the same update as GD on the gated network', () => {
+    const { P, y, init } = setup(6);
+    const A = hiddenSubspace(P, init.a, gates(P, init.W, init.b), 'hidden');
+    const gated = trainHidden(P, y, init, { mode: 'linearized', steps: 80, lr: 0.5 });
+    const viaJacobian = trainHiddenLinearized(P, y, init, A, { steps: 80, lr: 0.5 });
+    const a = [...gated.dW.dataSync(), ...gated.db.dataSync()];
+    const b = [...viaJacobian.dW.dataSync(), ...viaJacobian.db.dataSync()];
+    expect(distance(a, b)).toBeLessThan(1e-5 * norm(a));
+    expect(viaJacobian.lossFinal).toBeCloseTo(gated.lossFinal, 6);
+    expect(viaJacobian.flippedShare).toBeCloseTo(gated.flippedShare, 6);
   });
 
   it('true ReLU training moves activation patterns and leaves the subspace', () => {

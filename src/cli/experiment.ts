@@ -71,6 +71,7 @@ async function main(argv: string[]): Promise<number> {
     const out = outputLayout(outDir);
     if (!existsSync(out.trials)) throw new UsageError(`${out.trials} does not exist; run the experiment first`);
     const files = await writeReport(resolved.config, TrialStore.open(out.trials).records(), out);
+    if (files.text) console.log(files.text);
     console.log(`wrote ${files.summary} and ${files.figures.length} figure(s) in ${out.figures}`);
     return 0;
   }
@@ -86,7 +87,9 @@ async function main(argv: string[]): Promise<number> {
   });
   const seconds = ((Date.now() - started) / 1000).toFixed(1);
   console.error(`done in ${seconds} s: ${outcome.ran} trials run, ${outcome.resumedFrom} reused`);
-  console.log(`results: ${outcome.out.dir}\n  summary: ${outcome.report.summary}\n  figures: ${outcome.report.figures.join('\n           ')}`);
+  if (outcome.report.text) console.log(outcome.report.text);
+  const tables = outcome.report.tables.map((t) => `\n  table:   ${t}`).join('');
+  console.log(`results: ${outcome.out.dir}\n  summary: ${outcome.report.summary}${tables}\n  figures: ${outcome.report.figures.join('\n           ')}`);
   return 0;
 }
 

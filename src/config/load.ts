@@ -192,6 +192,8 @@ export function applySet(raw: RawConfig, assignment: string, sources: Map<string
 function setPath(raw: RawConfig, path: string[], value: unknown, label: string, sources: Map<string, string>): void {
   let node = raw;
   for (const key of path.slice(0, -1)) {
+    // `solver: admm` then `--set solver.maxIterations=500`: a name shorthand becomes {name: admm, ...}.
+    if (typeof node[key] === 'string') node[key] = { name: node[key] };
     if (!isPlainObject(node[key])) node[key] = {};
     node = node[key] as RawConfig;
   }

@@ -22,7 +22,10 @@ export interface HiddenUpdate {
   readonly db: tf.Tensor1D;
   readonly lossInitial: number;
   readonly lossFinal: number;
-  /** Share of activation gates (sample × patch × unit) that differ between θ0 and θ_T. 0 when linearized. */
+  /**
+   * Share of activation gates (sample × patch × unit) that differ between θ0 and θ_T: patterns that moved
+   * (ReLU training), or that the frozen-pattern model ignores (linearized training).
+   */
   readonly flippedShare: number;
 }
 
@@ -65,6 +68,40 @@ export function trainHidden(P: tf.Tensor3D, y: tf.Tensor1D, init: CnnParams, tra
     };
   });
   G0.dispose();
+  return { dW, db, lossInitial, lossFinal, flippedShare };
+}
+
+/**
+ * Linearized training written with the Jacobian. The gated network is linear in θ = (W, b):
+ * f_G(θ) = f(θ0) + Jᵀ(θ − θ0) with J = A_W (m × n, column s = ∇f(x_s) at θ0), so gradient descent on it is
+ *
+ *     Δ ← Δ − (lr/n) · A_W (f0 + A_Wᵀ Δ − y)
+ *
+ * — the same iterates as `trainHidden(…, {mode: 'linearized'})` (the tests check that they agree), at the
+ * cost of two m×n matrix–vector products per step instead of a pass through the network.
+ */
+export function trainHiddenLinearized(P: tf.Tensor3D, y: tf.Tensor1D, init: CnnParams, A: tf.Tensor2D, training: Pick<TrainingConfig, 'steps' | 'lr'>): HiddenUpdate {
+  const [p, k] = init.W.shape;
+  const n = y.shape[0];
+  const At = A.transpose();
+  const offset = tf.tidy(() => forward(P, init).sub(y).expandDims(1)); // f0 − y, [n, 1]
+  const residual = (delta: tf.Tensor2D) => tf.matMul(At, delta).add(offset) as tf.Tensor2D;
+  let delta = tf.zeros([A.shape[0], 1]) as tf.Tensor2D;
+  const lossInitial = tf.tidy(() => squaredLoss(offset.squeeze([1]) as tf.Tensor1D));
+  for (let step = 1; step <= training.steps; step++) {
+    const next = tf.tidy(() => delta.sub(tf.matMul(A, residual(delta)).mul(training.lr / n)));
+    delta.dispose();
+    delta = next as tf.Tensor2D;
+    if (step % CHECK_EVERY === 0 || step === training.steps) assertFinite(delta, delta, step);
+  }
+  const lossFinal = tf.tidy(() => squaredLoss(residual(delta).squeeze([1]) as tf.Tensor1D));
+  const dW = delta.slice([0, 0], [p * k, 1]).reshape([p, k]) as tf.Tensor2D;
+  const db = delta.slice([p * k, 0], [p, 1]).reshape([p]) as tf.Tensor1D;
+  const flippedShare = tf.tidy(() => {
+    const G0 = gates(P, init.W, init.b);
+    return gates(P, init.W.add(dW), init.b.add(db)).sub(G0).abs().mean().dataSync()[0];
+  });
+  tf.dispose([delta, At, offset]);
   return { dW, db, lossInitial, lossFinal, flippedShare };
 }
 

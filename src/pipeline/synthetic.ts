@@ -9,7 +9,7 @@ import * as tf from '@tensorflow/tfjs';
 import type { SyntheticConfig } from '../config/synthetic-schema.ts';
 import { initStudent, makeTask, patchSize, disposeTask } from '../data/synthetic.ts';
 import { disposeParams, gates } from '../model/cnn.ts';
-import { trainHidden, trainOutput } from '../model/train.ts';
+import { trainHidden, trainHiddenLinearized, trainOutput } from '../model/train.ts';
 import { contaminate, rms, type ContaminationScales } from '../recovery/contaminate.ts';
 import { gaussianSubspaceData, hiddenSubspace, layerSize, outputSubspace, toSubspace } from '../recovery/subspace.ts';
 import { relativeError } from '../recovery/measure.ts';
@@ -49,7 +49,7 @@ export interface SyntheticTrialRecord {
   readonly objective: number | null;
   readonly train_loss_initial: number | null;
   readonly train_loss_final: number | null;
-  /** Share of activation gates that flipped during training (0 when linearized). */
+  /** Share of activation gates that differ between θ0 and θ_T (moved, or ignored by the linearized model). */
   readonly flipped_share: number | null;
   /** ||Δ − P_A Δ|| / ||Δ||: how far the clean update lies outside the subspace. */
   readonly off_subspace: number | null;
@@ -59,7 +59,7 @@ export interface SyntheticTrialRecord {
 }
 
 /** A trained network's recovery problem, before contamination: the clean update and its subspace. */
-interface Instance {
+export interface Instance {
   readonly subspace: Subspace;
   readonly delta: Float64Array;
   readonly scales: ContaminationScales;
@@ -72,37 +72,52 @@ interface Instance {
 
 type Built = { ok: true; instance: Instance; offSubspace: number | null } | { ok: false; message: string; trainMs: number };
 
-export async function runSyntheticTrials(tasks: readonly TrialTask<SyntheticConfig>[], solvers: SolverPool): Promise<SyntheticTrialRecord[]> {
-  const instances = new Map<string, Promise<Built>>();
-  const prepared = tasks.map((task) => {
-    const id = instanceKey(task);
-    if (!instances.has(id)) instances.set(id, buildInstance(task, id, solvers));
-    return { task, built: instances.get(id)! };
-  });
+/** A contaminated recovery problem ready for a solver, with what is needed to measure the answer. */
+export interface PreparedTrial {
+  readonly task: TrialTask<SyntheticConfig>;
+  readonly instance: Instance;
+  readonly offSubspace: number | null;
+  readonly problem: L1Problem;
+  readonly corrupted: number;
+}
 
-  // Contaminate, then solve per solver spec in one batch.
-  const problems: { task: TrialTask<SyntheticConfig>; instance: Instance; offSubspace: number | null; problem: L1Problem; corrupted: number }[] = [];
-  const records: (SyntheticTrialRecord | undefined)[] = new Array(tasks.length);
-  for (const [i, { task, built }] of prepared.entries()) {
-    const b = await built;
-    if (!b.ok) {
-      records[i] = failedRecord(task, b.message, b.trainMs);
-      continue;
-    }
-    const seed = contaminationSeed(task);
-    const { b: target, corrupted } = contaminate(b.instance.delta, task.config.contamination, eligibleFor(task.config, b.instance), b.instance.scales, new Rng(seed), b.instance.subspace);
-    problems.push({ task, instance: b.instance, offSubspace: b.offSubspace, problem: { A: b.instance.subspace, b: target }, corrupted: corrupted.length });
-  }
+export async function runSyntheticTrials(tasks: readonly TrialTask<SyntheticConfig>[], solvers: SolverPool): Promise<SyntheticTrialRecord[]> {
+  const { prepared, failed } = await prepareTrials(tasks, solvers);
+  const records = new Map<TrialTask<SyntheticConfig>, SyntheticTrialRecord>(failed);
   // A solver batch shares one solver spec and one problem shape.
-  const batches = groupBy(problems, (p) => `${canonicalJson(p.task.config.solver)}|${p.problem.A.m}×${p.problem.A.n}`);
+  const batches = groupBy(prepared, (p) => `${canonicalJson(p.task.config.solver)}|${p.problem.A.m}×${p.problem.A.n}`);
   for (const group of batches.values()) {
     const solver = await solvers.get(group[0].task.config.solver);
     const results = await solver.solve(group.map((g) => g.problem));
-    group.forEach((g, j) => {
-      records[tasks.indexOf(g.task)] = measuredRecord(g.task, g.instance, g.offSubspace, g.corrupted, results[j]);
-    });
+    group.forEach((g, j) => records.set(g.task, measuredRecord(g.task, g.instance, g.offSubspace, g.corrupted, results[j])));
   }
-  return records as SyntheticTrialRecord[];
+  return tasks.map((task) => records.get(task)!);
+}
+
+/**
+ * Train each distinct network once (in turn: one at a time keeps memory flat and timings honest), then
+ * contaminate its update once per trial. Trials whose network could not be built come back as failed records.
+ */
+export async function prepareTrials(
+  tasks: readonly TrialTask<SyntheticConfig>[],
+  solvers: SolverPool,
+): Promise<{ prepared: PreparedTrial[]; failed: Map<TrialTask<SyntheticConfig>, SyntheticTrialRecord> }> {
+  const built = new Map<string, Built>();
+  const prepared: PreparedTrial[] = [];
+  const failed = new Map<TrialTask<SyntheticConfig>, SyntheticTrialRecord>();
+  for (const task of tasks) {
+    const id = instanceKey(task);
+    if (!built.has(id)) built.set(id, await buildInstance(task, id, solvers));
+    const b = built.get(id)!;
+    if (!b.ok) {
+      failed.set(task, failedRecord(task, b.message, b.trainMs));
+      continue;
+    }
+    const rng = new Rng(contaminationSeed(task));
+    const { b: target, corrupted } = contaminate(b.instance.delta, task.config.contamination, eligibleFor(task.config, b.instance), b.instance.scales, rng, b.instance.subspace);
+    prepared.push({ task, instance: b.instance, offSubspace: b.offSubspace, problem: { A: b.instance.subspace, b: target }, corrupted: corrupted.length });
+  }
+  return { prepared, failed };
 }
 
 /** Trials with the same instance key train the same network: everything but corruption, solver and tolerance. */
@@ -126,7 +141,10 @@ async function buildInstance(task: TrialTask<SyntheticConfig>, id: string, solve
   const started = performance.now();
   try {
     const instance = task.config.recovery.subspace === 'gaussian' ? gaussianInstance(task, id) : await trainedInstance(task, id);
-    const offSubspace = task.config.recovery.subspace === 'cnn' ? await distanceToSubspace(instance, solvers) : null;
+    // Linearized and output-layer updates lie in the subspace by construction (to float rounding; see the
+    // tests); only ReLU training leaves it, so only then is the distance worth its least-squares solve.
+    const left = task.config.training.mode === 'relu' && task.config.recovery.layer !== 'output' && task.config.recovery.subspace === 'cnn';
+    const offSubspace = left ? await distanceToSubspace(instance, solvers) : null;
     return { ok: true, instance: { ...instance, trainMs: performance.now() - started }, offSubspace };
   } catch (err) {
     return { ok: false, message: err instanceof Error ? err.message : String(err), trainMs: performance.now() - started };
@@ -145,8 +163,13 @@ async function trainedInstance(task: TrialTask<SyntheticConfig>, id: string): Pr
     let loss = { initial: null as number | null, final: null as number | null, flipped: null as number | null };
     let hidden = { W: init.W, b: init.b, a: init.a };
     let dHidden: tf.Tensor1D | undefined;
+    // A_W at θ0: the hidden layer's subspace, and the Jacobian of the linearized model.
+    const needsJacobian = training.layers !== 'output' || recovery.layer !== 'output';
+    const G0 = gates(P, init.W, init.b);
+    const jacobian = needsJacobian ? hiddenSubspace(P, init.a, G0, 'hidden') : tf.zeros([0, 0]) as tf.Tensor2D;
+    toDispose.push(G0, jacobian);
     if (training.layers !== 'output') {
-      const h = trainHidden(P, y, init, training);
+      const h = training.mode === 'linearized' ? trainHiddenLinearized(P, y, init, jacobian, training) : trainHidden(P, y, init, training);
       toDispose.push(h.dW, h.db);
       loss = { initial: h.lossInitial, final: h.lossFinal, flipped: h.flippedShare };
       dHidden = tf.concat([h.dW.reshape([-1]), h.db]) as tf.Tensor1D;
@@ -162,11 +185,10 @@ async function trainedInstance(task: TrialTask<SyntheticConfig>, id: string): Pr
       toDispose.push(thetaT);
       return await finish(A, o.da, thetaT, { start: 0, end: model.width }, { initial: o.lossInitial, final: o.lossFinal, flipped: loss.flipped }, id);
     }
-    const G0 = gates(P, init.W, init.b);
-    const A = hiddenSubspace(P, init.a, G0, recovery.layer);
-    toDispose.push(G0, A);
     const pk = model.width * k;
     const [lo, hi] = recovery.layer === 'hidden' ? [0, pk + model.width] : recovery.layer === 'hidden-w' ? [0, pk] : [pk, pk + model.width];
+    const A = recovery.layer === 'hidden' ? jacobian : jacobian.slice([lo, 0], [hi - lo, -1]);
+    if (A !== jacobian) toDispose.push(A);
     const delta = dHidden!.slice(lo, hi - lo);
     const theta0 = tf.concat([init.W.reshape([-1]), init.b]).slice(lo, hi - lo);
     const thetaT = theta0.add(delta);
@@ -254,7 +276,8 @@ function baseFields(task: TrialTask<SyntheticConfig>) {
 
 /** Solver name as shown in tables: the name, with '+polish' when a polish stage follows. */
 export function solverLabel(spec: SyntheticConfig['solver']): string {
-  const polish = (spec as { polish?: unknown }).polish;
+  const { polish, label } = spec as { polish?: unknown; label?: string };
+  if (label) return label;
   return polish ? `${spec.name}+polish` : spec.name;
 }
 

@@ -20,6 +20,8 @@ import type { Solver } from './types.ts';
 interface PolishField {
   /** Run polish (polish.ts) on every result: true = default options. Default false. */
   readonly polish?: boolean | PolishOptions;
+  /** Display name in tables and figures; no effect on solving. */
+  readonly label?: string;
 }
 
 export type SolverSpec =
@@ -46,7 +48,8 @@ export const SOLVER_DEFAULTS: { readonly [K in SolverName]: Extract<SolverSpec, 
 
 /** Build the solver a spec describes (defaults fill what the spec leaves out). */
 export async function createSolver(spec: SolverSpec): Promise<Solver> {
-  const { polish, ...rest } = spec;
+  const { polish, label, ...rest } = spec;
+  void label;
   const solver = await createBase(rest as SolverSpec);
   if (!polish) return solver;
   return withPolish(solver, polish === true ? {} : polish);

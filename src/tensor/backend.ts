@@ -28,7 +28,7 @@ export async function useBackend(name: BackendName): Promise<typeof tf> {
   const pkg = PACKAGE[name];
   if (pkg) {
     try {
-      await import(/* @vite-ignore */ pkg);
+      await withoutNewProcessHandlers(() => import(/* @vite-ignore */ pkg));
     } catch (err) {
       throw new BackendError(
         `backend '${name}' was requested but the package ${pkg} could not be loaded (${firstLine(err)}). ` +
@@ -40,8 +40,11 @@ export async function useBackend(name: BackendName): Promise<typeof tf> {
   }
   let ok = false;
   try {
-    ok = await tf.setBackend(TFJS_NAME[name]);
-    await tf.ready();
+    ok = await withoutNewProcessHandlers(async () => {
+      const set = await tf.setBackend(TFJS_NAME[name]);
+      await tf.ready();
+      return set;
+    });
   } catch (err) {
     throw new BackendError(`backend '${name}' failed to initialise: ${firstLine(err)}`);
   }
@@ -57,6 +60,22 @@ export async function useBackend(name: BackendName): Promise<typeof tf> {
 /** The backend currently in use, as tfjs reports it (for manifests). */
 export function activeBackend(): { requested: BackendName | undefined; tfjs: string } {
   return { requested: active, tfjs: tf.getBackend() };
+}
+
+/**
+ * The wasm backend's Emscripten module installs process-wide 'uncaughtException'/'unhandledRejection' handlers
+ * that rethrow, so Node prints a screenful of minified wasm glue instead of the real error. Error handling
+ * belongs to the application: remove whatever handlers loading a backend added.
+ */
+async function withoutNewProcessHandlers<T>(load: () => Promise<T>): Promise<T> {
+  const uncaught = new Set(process.listeners('uncaughtException'));
+  const unhandled = new Set(process.listeners('unhandledRejection'));
+  try {
+    return await load();
+  } finally {
+    for (const l of process.listeners('uncaughtException')) if (!uncaught.has(l)) process.removeListener('uncaughtException', l);
+    for (const l of process.listeners('unhandledRejection')) if (!unhandled.has(l)) process.removeListener('unhandledRejection', l);
+  }
 }
 
 function firstLine(err: unknown): string {

@@ -1,0 +1,125 @@
+/**
+ * npm run bench [-- --quick] [--no-sweep] [--repetitions N] [--backend wasm]
+ *
+ * A benchmark, not a test: prints a table and writes results/bench/<timestamp>.json.
+ *   1. tfjs matmul rate on the backend (square 512 and the solvers' [m×n]·[n×17] shapes);
+ *   2. per solver, time per problem at m ∈ {288, 576, 1152} × n ∈ {50, 100, 200}, hidden-layer subspaces A_W
+ *      and the Gaussian ablation, batch size 1 and one batch of all problems (6 subspaces × 17 corruption
+ *      levels = 102), estimated GFLOP/s, agreement of success decisions with HiGHS;
+ *   3. wall time of the default synthetic-sweep with highs and with the fastest solver (skip with --no-sweep;
+ *      the highs run takes a long time on 2 cores).
+ * Every timing is the median of --repetitions runs (default 3), except the sweeps (one run each).
+ */
+import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import yargs from 'yargs';
+import { hideBin } from 'yargs/helpers';
+import { benchProblems, succeeded, timeSolver, spread, type BenchShape, type SolverTiming } from '../bench/solver-bench.ts';
+import { matmulRate } from '../bench/matmul.ts';
+import { resolveExperiment } from '../config/resolve.ts';
+import { SolverPool } from '../pipeline/solver-pool.ts';
+import { runExperiment } from '../runner/run.ts';
+import { gitState, machine, packageVersions } from '../runner/manifest.ts';
+import { SOLVER_DEFAULTS, type SolverSpec } from '../solvers/registry.ts';
+import { BACKENDS, useBackend, type BackendName } from '../tensor/backend.ts';
+
+const ROOT = resolve(fileURLToPath(import.meta.url), '../../..');
+/** l2 and none answer a different question (no l1 recovery); their times are shown, not compared. */
+const BASELINES = new Set(['l2', 'none']);
+const SOLVERS: SolverSpec[] = [SOLVER_DEFAULTS.highs, { ...SOLVER_DEFAULTS.admm, maxIterations: 500 }, SOLVER_DEFAULTS.pdhg, SOLVER_DEFAULTS.irls, SOLVER_DEFAULTS.l2];
+
+const args = await yargs(hideBin(process.argv))
+  .scriptName('npm run bench --')
+  .option('quick', { type: 'boolean', default: false, describe: 'only m = 288, 576 and n = 50, 100; one repetition' })
+  .option('sweep', { type: 'boolean', default: true, describe: 'time the default synthetic-sweep with highs and the fastest solver (--no-sweep to skip)' })
+  .option('sweep-trials', { type: 'number', describe: 'trials per cell for the sweep timings (default: the config\'s 20; highs needs ~1 h for those on 2 cores)' })
+  .option('repetitions', { type: 'number', default: 3, describe: 'repetitions per timing (medians are reported)' })
+  .option('backend', { type: 'string', choices: BACKENDS, default: 'wasm' })
+  .strictOptions()
+  .help()
+  .version(false)
+  .parseAsync();
+
+const backend = args.backend as BackendName;
+const tf = await useBackend(backend);
+const repetitions = args.quick ? 1 : args.repetitions;
+const ms = args.quick ? [288, 576] : [288, 576, 1152];
+const ns = args.quick ? [50, 100] : [50, 100, 200];
+const log = (line: string) => process.stderr.write(line + '\n');
+
+log(`backend ${tf.getBackend()}; matmul rate…`);
+const matmul = { square512: matmulRate(512, 512, 512), shapes: {} as Record<string, number> };
+for (const m of ms) for (const n of ns) matmul.shapes[`${m}x${n}x17`] = matmulRate(m, n, 17);
+
+const pool = new SolverPool();
+const timings: SolverTiming[] = [];
+for (const subspace of ['cnn', 'gaussian'] as const) {
+  for (const m of ms) {
+    for (const n of ns) {
+      const shape: BenchShape = { m, n, subspace };
+      const problems = await benchProblems(ROOT, shape, 6, 17, pool);
+      // HiGHS solves one problem at a time, so a spread subset gives its per-problem time and the reference.
+      const highsSet = spread(problems, 12);
+      const highs = await pool.get(SOLVER_DEFAULTS.highs);
+      const reference = new Map(await Promise.all(highsSet.map(async (p) => [p, succeeded(p, (await highs.solve([p.problem]))[0])] as const)));
+      for (const spec of SOLVERS) {
+        const isHighs = spec.name === 'highs';
+        const subset = isHighs ? highsSet : problems;
+        const timing = await timeSolver(spec, subset, reference, { repetitions, batch1: isHighs ? 12 : 8, batched: !isHighs }, pool);
+        timings.push({ ...timing, shape });
+        log(`  ${subspace} ${m}×${n} ${spec.name.padEnd(5)} batch 1: ${timing.msPerProblemBatch1.toFixed(2)} ms  batched: ${timing.msPerProblemBatched?.toFixed(2) ?? '—'} ms`);
+      }
+    }
+  }
+}
+
+const sweeps: Record<string, { solver: string; wallSeconds: number; trials: number; trialsPerCell: number }> = {};
+if (args.sweep) {
+  for (const solver of ['admm', 'highs']) {
+    log(`synthetic-sweep with ${solver}…`);
+    const resolved = resolveExperiment('synthetic-sweep', { root: ROOT, sets: [`solver=${solver}`], trials: args['sweep-trials'] });
+    const t = performance.now();
+    const outcome = await runExperiment(resolved, { outDir: mkdtempSync(join(tmpdir(), `bench-sweep-${solver}-`)), fresh: true, root: ROOT, command: `bench: synthetic-sweep --set solver=${solver}` });
+    sweeps[solver] = { solver, wallSeconds: (performance.now() - t) / 1000, trials: outcome.planned, trialsPerCell: resolved.config.trials };
+  }
+}
+
+printTable(timings);
+if (sweeps.highs && sweeps.admm) {
+  console.log(`\ndefault synthetic-sweep grid (${sweeps.admm.trials} trials, ${sweeps.admm.trialsPerCell} per cell): highs ${sweeps.highs.wallSeconds.toFixed(0)} s, admm ${sweeps.admm.wallSeconds.toFixed(0)} s → ${(sweeps.highs.wallSeconds / sweeps.admm.wallSeconds).toFixed(1)}× faster`);
+}
+console.log(`\ntfjs matmul on ${backend}: 512³ ${matmul.square512.toFixed(1)} GFLOP/s; ${Object.entries(matmul.shapes).map(([s, r]) => `${s} ${r.toFixed(1)}`).join(', ')}`);
+
+const dir = join(ROOT, 'results', 'bench');
+mkdirSync(dir, { recursive: true });
+const file = join(dir, `${new Date().toISOString().replace(/[:.]/g, '-')}.json`);
+writeFileSync(file, JSON.stringify({ backend, repetitions, git: gitState(ROOT), packages: packageVersions(ROOT), ...machine(), matmul, timings, sweeps }, null, 2) + '\n');
+console.log(`\nwrote ${file}`);
+await pool.dispose();
+
+function printTable(rows: readonly SolverTiming[]): void {
+  const highsAt = (shape: BenchShape) => rows.find((r) => r.solver === 'highs' && r.shape.m === shape.m && r.shape.n === shape.n && r.shape.subspace === shape.subspace)!;
+  const header = ['subspace', 'm', 'n', 'solver', 'ms/problem (batch 1)', 'ms/problem (batch)', 'batch', 'speed-up vs highs', 'est. GFLOP/s', 'matmul GFLOP/s', 'agree w/ highs', 'success'];
+  const lines = rows.map((r) => {
+    const best = r.msPerProblemBatched ?? r.msPerProblemBatch1;
+    return [
+      r.shape.subspace,
+      String(r.shape.m),
+      String(r.shape.n),
+      r.solver,
+      r.msPerProblemBatch1.toFixed(2),
+      r.msPerProblemBatched === null ? '—' : r.msPerProblemBatched.toFixed(2),
+      String(r.batchSize),
+      r.solver === 'highs' ? '1.0×' : BASELINES.has(r.solver) ? '(baseline)' : `${(highsAt(r.shape).msPerProblemBatch1 / best).toFixed(1)}×`,
+      r.gflops === null ? '—' : r.gflops.toFixed(2),
+      matmul.shapes[`${r.shape.m}x${r.shape.n}x17`].toFixed(1),
+      r.agreement === null ? '—' : `${(100 * r.agreement).toFixed(0)}%`,
+      `${(100 * r.successRate).toFixed(0)}%`,
+    ];
+  });
+  const all = [header, ...lines];
+  const widths = header.map((_, c) => Math.max(...all.map((l) => l[c].length)));
+  console.log(all.map((l) => l.map((cell, c) => (c === 3 || c === 0 ? cell.padEnd(widths[c]) : cell.padStart(widths[c]))).join('  ')).join('\n'));
+}
