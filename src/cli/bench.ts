@@ -21,6 +21,7 @@ import { matmulRate } from '../bench/matmul.ts';
 import { resolveExperiment } from '../config/resolve.ts';
 import { SolverPool } from '../pipeline/solver-pool.ts';
 import { runExperiment } from '../runner/run.ts';
+import { TrialStore } from '../runner/store.ts';
 import { gitState, machine, packageVersions } from '../runner/manifest.ts';
 import { SOLVER_DEFAULTS, type SolverSpec } from '../solvers/registry.ts';
 import { BACKENDS, useBackend, type BackendName } from '../tensor/backend.ts';
@@ -75,27 +76,35 @@ for (const subspace of ['cnn', 'gaussian'] as const) {
   }
 }
 
-const sweeps: Record<string, { solver: string; wallSeconds: number; trials: number; trialsPerCell: number }> = {};
+const sweeps: Record<string, { solver: string; wallSeconds: number; trials: number; trialsPerCell: number; dir: string }> = {};
+let sweepAgreement: { paired: number; agreeing: number } | undefined;
 if (args.sweep) {
   for (const solver of ['admm', 'highs']) {
     log(`synthetic-sweep with ${solver}…`);
     const resolved = resolveExperiment('synthetic-sweep', { root: ROOT, sets: [`solver=${solver}`], trials: args['sweep-trials'] });
     const t = performance.now();
-    const outcome = await runExperiment(resolved, { outDir: mkdtempSync(join(tmpdir(), `bench-sweep-${solver}-`)), fresh: true, root: ROOT, command: `bench: synthetic-sweep --set solver=${solver}` });
-    sweeps[solver] = { solver, wallSeconds: (performance.now() - t) / 1000, trials: outcome.planned, trialsPerCell: resolved.config.trials };
+    const dir = mkdtempSync(join(tmpdir(), `bench-sweep-${solver}-`));
+    const outcome = await runExperiment(resolved, { outDir: dir, fresh: true, root: ROOT, command: `bench: synthetic-sweep --set solver=${solver}` });
+    sweeps[solver] = { solver, wallSeconds: (performance.now() - t) / 1000, trials: outcome.planned, trialsPerCell: resolved.config.trials, dir };
   }
+  // Trial keys do not involve the solver, so the two runs pair up trial by trial.
+  const decisions = (dir: string) => new Map(TrialStore.open(join(dir, 'trials.jsonl')).records().map((r) => [r.key, r.success]));
+  const [fast, exact] = [decisions(sweeps.admm.dir), decisions(sweeps.highs.dir)];
+  const keys = [...exact.keys()].filter((k) => fast.has(k));
+  sweepAgreement = { paired: keys.length, agreeing: keys.filter((k) => fast.get(k) === exact.get(k)).length };
 }
 
 printTable(timings);
 if (sweeps.highs && sweeps.admm) {
   console.log(`\ndefault synthetic-sweep grid (${sweeps.admm.trials} trials, ${sweeps.admm.trialsPerCell} per cell): highs ${sweeps.highs.wallSeconds.toFixed(0)} s, admm ${sweeps.admm.wallSeconds.toFixed(0)} s → ${(sweeps.highs.wallSeconds / sweeps.admm.wallSeconds).toFixed(1)}× faster`);
+  if (sweepAgreement) console.log(`success decisions, admm vs highs, trial by trial: ${sweepAgreement.agreeing}/${sweepAgreement.paired} agree (${((100 * sweepAgreement.agreeing) / sweepAgreement.paired).toFixed(2)}%)`);
 }
 console.log(`\ntfjs matmul on ${backend}: 512³ ${matmul.square512.toFixed(1)} GFLOP/s; ${Object.entries(matmul.shapes).map(([s, r]) => `${s} ${r.toFixed(1)}`).join(', ')}`);
 
 const dir = join(ROOT, 'results', 'bench');
 mkdirSync(dir, { recursive: true });
 const file = join(dir, `${new Date().toISOString().replace(/[:.]/g, '-')}.json`);
-writeFileSync(file, JSON.stringify({ backend, repetitions, git: gitState(ROOT), packages: packageVersions(ROOT), ...machine(), matmul, timings, sweeps }, null, 2) + '\n');
+writeFileSync(file, JSON.stringify({ backend, repetitions, git: gitState(ROOT), packages: packageVersions(ROOT), ...machine(), matmul, timings, sweeps, sweepAgreement }, null, 2) + '\n');
 console.log(`\nwrote ${file}`);
 await pool.dispose();
 
