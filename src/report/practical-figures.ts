@@ -73,7 +73,7 @@ function accuracyFigures(sweep: string, figure: Extract<FigureSpec, { kind: 'acc
       spec: accuracyCurvesSpec({
         title: figure.title || `Test accuracy after contamination and purification (${datasetName(first.dataset)})`,
         subtitle: [
-          `${first.network}, ${first.train_samples} training inputs, subspace from ${first.subspace_inputs} benign inputs (n/m = ${first.n_over_m.toFixed(3)})`,
+          `${first.network}, ${first.train_samples} training inputs, subspace from ${first.subspace_inputs} benign inputs (n/m = ${first.n_over_m.toFixed(3)}${first.network.split('-').length > 2 ? ' for the first dense layer' : ''})`,
           `${first.trials} trial(s) per point${label ? `; ${label}` : ''}`,
         ],
         points,
