@@ -2,14 +2,20 @@
  * End to end on real MNIST (a few hundred images, the full runner): purification must restore the accuracy the
  * contamination cost, the backdoor must be removed, and results must not depend on the number of workers.
  */
+import * as tf from '@tensorflow/tfjs';
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import type { BackdoorTrialRecord } from '../src/practical/backdoor.ts';
 import type { PracticalTrialRecord } from '../src/practical/pipeline.ts';
+import { useBackend } from '../src/tensor/backend.ts';
 import { ROOT, resultsWithoutTiming, runConfig, writeConfig } from './helpers/experiment.ts';
+
+beforeAll(async () => {
+  await useBackend('wasm');
+});
 
 const tmp = () => mkdtempSync(join(tmpdir(), 'purify-practical-'));
 const trials = <T>(dir: string): T[] => readFileSync(join(dir, 'trials.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l) as T);
@@ -37,7 +43,9 @@ describe('practical purification on MNIST', () => {
   const first = tmp();
 
   it('restores the clean test accuracy at ε = 0.1 and breaks down at ε = 0.6', async () => {
+    const tensors = tf.memory().numTensors;
     const outcome = await runConfig(writeConfig(PURIFY), first);
+    expect(tf.memory().numTensors).toBe(tensors); // every tensor of the run was freed
     expect(outcome.planned).toBe(8);
     const records = trials<PracticalTrialRecord>(first);
     for (const r of records) {
@@ -125,7 +133,9 @@ sweeps:
       - { kind: backdoor-bars }
 `;
     const dir = tmp();
+    const tensors = tf.memory().numTensors;
     const outcome = await runConfig(writeConfig(yaml), dir);
+    expect(tf.memory().numTensors).toBe(tensors);
     const [r] = trials<BackdoorTrialRecord>(dir);
     expect(r.poisoned_count).toBe(20);
     expect(r.asr_clean!).toBeLessThan(5);

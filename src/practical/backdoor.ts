@@ -7,7 +7,7 @@
  * attacker's update of a layer on fixed features is then Σ c_s φ(x_s) + Σ c_t e(x_t): a part in the span of the
  * benign inputs plus a part on the trigger cells' coordinates, a sparse corruption the l1 projection removes.
  */
-import type * as tf from '@tensorflow/tfjs';
+import * as tf from '@tensorflow/tfjs';
 import type { BackdoorConfig } from '../config/practical-schema.ts';
 import type { SolverPool } from '../pipeline/solver-pool.ts';
 import type { TrialTask } from '../pipeline/task.ts';
@@ -163,7 +163,7 @@ async function fineTune(
   label: string,
 ): Promise<HostLayer[]> {
   const features = featuresOf(set, instance.net);
-  const startTensors = isHost(start) ? denseFrom(instance, start).map((w, l) => w.sub(instance.net.dense[l]) as tf.Tensor2D) : [...start];
+  const startTensors = isHost(start) ? start.map((h) => tf.tensor2d(Float32Array.from(h.values), [h.rows, h.m])) : [...start];
   try {
     const trained = await trainDense(features, labelArray(set), instance.net.dense, startTensors, trainOptions({ ...training, schedule: 'joint' }, seed, label));
     const host = await toHost(trained.updates);

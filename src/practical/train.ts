@@ -46,7 +46,7 @@ export interface Trained {
  * network; the clean updates when an attacker or a defender fine-tunes), and return the new updates.
  */
 export async function trainDense(features: tf.Tensor2D, labels: Int32Array, theta0: readonly tf.Tensor2D[], start: readonly tf.Tensor2D[], opts: TrainOptions): Promise<Trained> {
-  const targets = tf.oneHot(tf.tensor1d(labels, 'int32'), theta0[theta0.length - 1].shape[0]).toFloat() as tf.Tensor2D;
+  const targets = tf.tidy(() => tf.oneHot(tf.tensor1d(labels, 'int32'), theta0[theta0.length - 1].shape[0]).toFloat() as tf.Tensor2D);
   let updates = start.map((d) => d.clone());
   const stages = opts.schedule === 'layerwise' ? theta0.map((_, l) => [l]) : [theta0.map((_, l) => l)];
   try {
@@ -87,7 +87,7 @@ async function trainStage(
       for (let start = 0; start < n; start += opts.batchSize) {
         const idx = Int32Array.from(order.subarray(start, Math.min(n, start + opts.batchSize)));
         const step = sgdStep(features, targets, theta0, updates, velocity, layers, idx, opts);
-        const sum = lossSum.add(step.loss.mul(idx.length));
+        const sum = tf.tidy(() => lossSum.add(step.loss.mul(idx.length)));
         tf.dispose([lossSum, step.loss, ...velocity, ...layers.map((l) => updates[l])]);
         lossSum = sum as tf.Scalar;
         velocity = step.velocity;
