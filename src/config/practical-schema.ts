@@ -11,7 +11,7 @@
 import type { Issue, ObjectSchema } from './schema.ts';
 import { commonFields, type CommonConfig, type SweepSpec } from './common-schema.ts';
 import { solverSchema } from './solver-schema.ts';
-import type { ContaminationConfig } from './synthetic-schema.ts';
+import { SPARSE_CORRUPTION_FIELDS, type ContaminationConfig } from './synthetic-schema.ts';
 import type { SolverSpec } from '../solvers/registry.ts';
 
 export const PRACTICAL_DATASETS = ['mnist', 'fashion-mnist', 'cifar10'] as const;
@@ -166,13 +166,7 @@ const training: ObjectSchema = {
 const contamination: ObjectSchema = {
   kind: 'object',
   description: 'sparse corruption of every trained layer (RESEARCH.md §3), ε per layer',
-  fields: {
-    fraction: { kind: 'number', min: 0, max: 1, default: 0.1, description: 'ε, share of corrupted coordinates' },
-    count: { kind: 'string', enum: ['bernoulli', 'exact'], default: 'bernoulli', description: 'independent coin per coordinate, or exactly round(εm)' },
-    distribution: { kind: 'string', enum: ['gaussian', 'uniform', 'constant'], default: 'gaussian', description: 'shape of a corruption value' },
-    scale: { kind: 'number', min: 0, exclusiveMin: true, default: 10, description: 'size s of a corruption, in units of relativeTo' },
-    relativeTo: { kind: 'string', enum: ['update', 'params', 'absolute'], default: 'update', description: "unit of scale: RMS of the layer's θ_T − θ0, RMS of θ_T, or 1" },
-  },
+  fields: SPARSE_CORRUPTION_FIELDS,
 };
 
 const purification: ObjectSchema = {

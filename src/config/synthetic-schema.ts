@@ -2,7 +2,7 @@
  * What a synthetic experiment config may say (RESEARCH.md §1–4), with defaults and the rules that tie keys
  * together. `SyntheticConfig` is the fully resolved form every later stage reads.
  */
-import type { Issue, ObjectSchema } from './schema.ts';
+import type { Issue, ObjectSchema, Schema } from './schema.ts';
 import { commonFields, type CommonConfig } from './common-schema.ts';
 import { solverSchema } from './solver-schema.ts';
 import type { SolverSpec } from '../solvers/registry.ts';
@@ -122,15 +122,20 @@ const training: ObjectSchema = {
   },
 };
 
+/** Where, how many and how large: the corruption keys every experiment kind shares. */
+export const SPARSE_CORRUPTION_FIELDS: Readonly<Record<string, Schema>> = {
+  fraction: { kind: 'number', min: 0, max: 1, default: 0.1, description: 'ε, share of corrupted coordinates' },
+  count: { kind: 'string', enum: ['bernoulli', 'exact'], default: 'bernoulli', description: 'independent coin per coordinate, or exactly round(εm)' },
+  distribution: { kind: 'string', enum: ['gaussian', 'uniform', 'constant'], default: 'gaussian', description: 'shape of a corruption value' },
+  scale: { kind: 'number', min: 0, exclusiveMin: true, default: 10, description: 'size s of a corruption, in units of relativeTo' },
+  relativeTo: { kind: 'string', enum: ['update', 'params', 'absolute'], default: 'update', description: "unit of scale: RMS of the layer's θ_T − θ0, RMS of θ_T, or 1" },
+};
+
 const contamination: ObjectSchema = {
   kind: 'object',
   description: 'sparse corruption z added to the trained parameters (RESEARCH.md §3)',
   fields: {
-    fraction: { kind: 'number', min: 0, max: 1, default: 0.1, description: 'ε, share of corrupted coordinates' },
-    count: { kind: 'string', enum: ['bernoulli', 'exact'], default: 'bernoulli', description: 'independent coin per coordinate, or exactly round(εm)' },
-    distribution: { kind: 'string', enum: ['gaussian', 'uniform', 'constant'], default: 'gaussian', description: 'shape of a corruption value' },
-    scale: { kind: 'number', min: 0, exclusiveMin: true, default: 10, description: 'size s of a corruption, in units of relativeTo' },
-    relativeTo: { kind: 'string', enum: ['update', 'params', 'absolute'], default: 'update', description: 'unit of scale: RMS of θ_T − θ0, RMS of θ_T, or 1' },
+    ...SPARSE_CORRUPTION_FIELDS,
     sign: { kind: 'string', enum: ['random', 'aligned'], default: 'random', description: 'random signs or aligned with a subspace vector' },
     target: { kind: 'string', enum: ['all', 'w', 'b'], default: 'all', description: 'which coordinates of the recovered layer may be hit' },
   },

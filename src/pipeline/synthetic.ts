@@ -15,6 +15,7 @@ import { gaussianSubspaceData, hiddenSubspace, layerSize, outputSubspace, toSubs
 import { relativeError } from '../recovery/measure.ts';
 import type { L1Problem, SolveResult, Subspace } from '../solvers/types.ts';
 import { canonicalJson, deriveSeed, stableHash } from '../util/canonical.ts';
+import { groupBy, roundMs } from '../util/collections.ts';
 import { Rng } from '../util/rng.ts';
 import type { SolverPool } from './solver-pool.ts';
 import type { TrialTask } from './task.ts';
@@ -300,8 +301,8 @@ function measuredRecord(task: TrialTask<SyntheticConfig>, instance: Instance, of
     train_loss_final: instance.lossFinal,
     flipped_share: instance.flippedShare,
     off_subspace: offSubspace,
-    train_ms: round(instance.trainMs),
-    solve_ms: round(result.solveMs),
+    train_ms: roundMs(instance.trainMs),
+    solve_ms: roundMs(result.solveMs),
     finished_at: new Date().toISOString(),
   };
 }
@@ -321,22 +322,8 @@ function failedRecord(task: TrialTask<SyntheticConfig>, message: string, trainMs
     train_loss_final: null,
     flipped_share: null,
     off_subspace: null,
-    train_ms: round(trainMs),
+    train_ms: roundMs(trainMs),
     solve_ms: 0,
     finished_at: new Date().toISOString(),
   };
-}
-
-function round(ms: number): number {
-  return Math.round(ms * 1000) / 1000;
-}
-
-function groupBy<T>(items: readonly T[], key: (item: T) => string): Map<string, T[]> {
-  const out = new Map<string, T[]>();
-  for (const item of items) {
-    const k = key(item);
-    if (!out.has(k)) out.set(k, []);
-    out.get(k)!.push(item);
-  }
-  return out;
 }

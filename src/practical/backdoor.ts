@@ -20,7 +20,8 @@ import { attackSuccessRate } from './metrics.ts';
 import { predict } from './network.ts';
 import { poisonSet, withTrigger } from './poison.ts';
 import type { PurifiedLayer } from './purify.ts';
-import { baseFields, concat, failedFields, finite, groupBy, round, type BaseFields } from './records.ts';
+import { groupBy, roundMs } from '../util/collections.ts';
+import { baseFields, concat, failedFields, finite, type BaseFields } from './records.ts';
 import { trainDense } from './train.ts';
 
 /** One line of trials.jsonl for a backdoor trial. Accuracies and rates in percent. */
@@ -233,10 +234,10 @@ function measuredRecord(task: TrialTask<BackdoorConfig>, instance: Instance, att
     status: worst.status,
     ...(worst.message ? { message: worst.message } : {}),
     iterations: worst.iterations,
-    train_ms: round(instance.trainMs),
-    attack_ms: round(attacked.attackMs),
-    finetune_ms: round(attacked.finetuneMs),
-    solve_ms: round(layers.reduce((s, p) => s + p.solveMs, 0)),
+    train_ms: roundMs(instance.trainMs),
+    attack_ms: roundMs(attacked.attackMs),
+    finetune_ms: roundMs(attacked.finetuneMs),
+    solve_ms: roundMs(layers.reduce((s, p) => s + p.solveMs, 0)),
     finished_at: new Date().toISOString(),
   };
 }

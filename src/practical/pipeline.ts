@@ -17,7 +17,8 @@ import { purifyChains, type Chain } from './chains.ts';
 import { accuracyOf, buildInstance, denseFrom, disposeInstance, instanceKey, offSubspace, type Instance } from './instance.ts';
 import { detection } from './metrics.ts';
 import type { PurifiedLayer } from './purify.ts';
-import { baseFields, concat, failedFields, finite, groupBy, round, type BaseFields } from './records.ts';
+import { groupBy, roundMs } from '../util/collections.ts';
+import { baseFields, concat, failedFields, finite, type BaseFields } from './records.ts';
 
 /** One line of trials.jsonl for a practical trial. Timing fields end in _ms, clock times in _at. */
 export interface PracticalTrialRecord extends BaseFields {
@@ -177,8 +178,8 @@ function measuredRecord(
     train_loss_initial: instance.lossInitial,
     train_loss_final: instance.lossFinal,
     off_subspace: off.map(finite),
-    train_ms: round(instance.trainMs),
-    solve_ms: round(layers.reduce((s, p) => s + p.solveMs, 0)),
+    train_ms: roundMs(instance.trainMs),
+    solve_ms: roundMs(layers.reduce((s, p) => s + p.solveMs, 0)),
     finished_at: new Date().toISOString(),
   };
 }

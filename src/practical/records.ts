@@ -64,19 +64,6 @@ export function failedFields(task: TrialTask<AnyPracticalConfig>): BaseFields {
   return { key: task.key, sweep: task.sweep, cell: task.cell, trial: task.index, grid: task.grid, seed: null, ...shapeFields(task.config) };
 }
 
-export function round(ms: number): number {
-  return Math.round(ms * 1000) / 1000;
-}
-
-export function groupBy<T>(items: readonly T[], key: (item: T) => string): Map<string, T[]> {
-  const out = new Map<string, T[]>();
-  for (const item of items) {
-    const k = key(item);
-    if (!out.has(k)) out.set(k, []);
-    out.get(k)!.push(item);
-  }
-  return out;
-}
 
 export function finite(x: number): number | null {
   return Number.isFinite(x) ? x : null;
