@@ -14,7 +14,7 @@ rows = list(csv.DictReader(open(path)))
 groups = collections.defaultdict(list)
 for r in rows:
     groups[(r['sweep'], r['layer'], r['subspace'], r['solver'], r['width'], r['samples'])].append(r)
-print(f"{'sweep':10} {'width':>5} {'n':>4} {'m':>5} {'n/m':>6} {'theory ε*':>9} {'measured ε½':>11} {'diff':>6}")
+print(f"{'sweep':10} {'subspace':8} {'solver':6} {'width':>5} {'n':>4} {'m':>5} {'n/m':>6} {'theory ε*':>9} {'measured ε½':>11} {'diff':>6}")
 below_ok = below = above_ok = above = 0
 for key, g in groups.items():
     g.sort(key=lambda r: float(r['corruption']))
@@ -34,5 +34,5 @@ for key, g in groups.items():
             above += 1; above_ok += rate <= 0.2
     c = f"{crossing:.3f}" if crossing is not None else '  —'
     d = f"{crossing - theory:+.3f}" if crossing is not None else ''
-    print(f"{key[0]:10} {key[4]:>5} {key[5]:>4} {g[0]['params']:>5} {float(g[0]['n_over_m']):6.3f} {theory:9.3f} {c:>11} {d:>6}")
+    print(f"{key[0]:10} {key[2]:8} {key[3]:6} {key[4]:>5} {key[5]:>4} {g[0]['params']:>5} {float(g[0]['n_over_m']):6.3f} {theory:9.3f} {c:>11} {d:>6}")
 print(f"\ncells ≥{margin} below the curve with success ≥ 80%: {below_ok}/{below}; cells ≥{margin} above with success ≤ 20%: {above_ok}/{above}")
