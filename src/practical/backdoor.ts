@@ -15,13 +15,13 @@ import { relativeError } from '../recovery/measure.ts';
 import { stableHash } from '../util/canonical.ts';
 import { purifyChains, type Chain } from './chains.ts';
 import { labelArray } from './data.ts';
-import { accuracyOf, buildInstance, denseFrom, disposeInstance, featuresOf, instanceKey, offSubspace, toHost, trainOptions, type HostLayer, type Instance } from './instance.ts';
+import { accuracyOf, buildInstance, denseFrom, disposeInstance, featuresOf, offSubspace, runPerNetwork, toHost, trainOptions, type HostLayer, type Instance } from './instance.ts';
 import { attackSuccessRate } from './metrics.ts';
 import { predict } from './network.ts';
 import { poisonSet, withTrigger } from './poison.ts';
 import type { PurifiedLayer } from './purify.ts';
-import { groupBy, roundMs } from '../util/collections.ts';
-import { baseFields, concat, failedFields, finite, type BaseFields } from './records.ts';
+import { roundMs } from '../util/collections.ts';
+import { baseFields, concat, finite, type BaseFields } from './records.ts';
 import { trainDense } from './train.ts';
 
 /** One line of trials.jsonl for a backdoor trial. Accuracies and rates in percent. */
@@ -74,12 +74,8 @@ interface Attacked {
   readonly finetuneMs: number;
 }
 
-export async function runBackdoorTrials(tasks: readonly TrialTask<BackdoorConfig>[], solvers: SolverPool): Promise<BackdoorTrialRecord[]> {
-  const records = new Map<string, BackdoorTrialRecord>();
-  for (const group of groupBy(tasks, instanceKey).values()) {
-    for (const record of await runOnNetwork(group, solvers)) records.set(record.key, record);
-  }
-  return tasks.map((t) => records.get(t.key)!);
+export function runBackdoorTrials(tasks: readonly TrialTask<BackdoorConfig>[], solvers: SolverPool): Promise<BackdoorTrialRecord[]> {
+  return runPerNetwork(tasks, (group) => runOnNetwork(group, solvers));
 }
 
 async function runOnNetwork(tasks: readonly TrialTask<BackdoorConfig>[], solvers: SolverPool): Promise<BackdoorTrialRecord[]> {
@@ -245,7 +241,7 @@ function measuredRecord(task: TrialTask<BackdoorConfig>, instance: Instance, att
 function failedRecord(task: TrialTask<BackdoorConfig>, message: string): BackdoorTrialRecord {
   const { backdoor } = task.config;
   return {
-    ...failedFields(task),
+    ...baseFields(task),
     poison_rate: backdoor.poisonRate,
     target: backdoor.target,
     poisoned_count: 0,

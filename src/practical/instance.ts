@@ -10,6 +10,7 @@ import type { TrialTask } from '../pipeline/task.ts';
 import { relativeError } from '../recovery/measure.ts';
 import type { Subspace } from '../solvers/types.ts';
 import { deriveSeed, stableHash } from '../util/canonical.ts';
+import { groupBy } from '../util/collections.ts';
 import { imageTensor, labelArray, loadSplit, selectImages, type TrialImages } from './data.ts';
 import { accuracy } from './metrics.ts';
 import { convFeaturesChunked, disposeNetwork, initNetwork, inputsOf, predict, type Network } from './network.ts';
@@ -56,6 +57,18 @@ export function instanceParts(task: TrialTask<AnyPracticalConfig>): Record<strin
 
 export function instanceKey(task: TrialTask<AnyPracticalConfig>): string {
   return stableHash(instanceParts(task));
+}
+
+/** Runs the trials of each network together (one build and training per network); records come back in task order. */
+export async function runPerNetwork<C extends AnyPracticalConfig, R extends { key: string }>(
+  tasks: readonly TrialTask<C>[],
+  runOnNetwork: (group: TrialTask<C>[]) => Promise<R[]>,
+): Promise<R[]> {
+  const records = new Map<string, R>();
+  for (const group of groupBy(tasks, instanceKey).values()) {
+    for (const record of await runOnNetwork(group)) records.set(record.key, record);
+  }
+  return tasks.map((t) => records.get(t.key)!);
 }
 
 /** Seed of the clean network (initialisation, training subset, minibatch order): not of how it is evaluated. */

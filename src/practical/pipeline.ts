@@ -14,11 +14,11 @@ import { relativeError } from '../recovery/measure.ts';
 import { deriveSeed, stableHash } from '../util/canonical.ts';
 import { Rng } from '../util/rng.ts';
 import { purifyChains, type Chain } from './chains.ts';
-import { accuracyOf, buildInstance, denseFrom, disposeInstance, instanceKey, offSubspace, type Instance } from './instance.ts';
+import { accuracyOf, buildInstance, denseFrom, disposeInstance, instanceKey, offSubspace, runPerNetwork, type Instance } from './instance.ts';
 import { detection } from './metrics.ts';
 import type { PurifiedLayer } from './purify.ts';
-import { groupBy, roundMs } from '../util/collections.ts';
-import { baseFields, concat, failedFields, finite, type BaseFields } from './records.ts';
+import { roundMs } from '../util/collections.ts';
+import { baseFields, concat, finite, type BaseFields } from './records.ts';
 
 /** One line of trials.jsonl for a practical trial. Timing fields end in _ms, clock times in _at. */
 export interface PracticalTrialRecord extends BaseFields {
@@ -58,12 +58,8 @@ interface Contamination {
   readonly acc: number;
 }
 
-export async function runPracticalTrials(tasks: readonly TrialTask<PracticalConfig>[], solvers: SolverPool): Promise<PracticalTrialRecord[]> {
-  const records = new Map<string, PracticalTrialRecord>();
-  for (const group of groupBy(tasks, instanceKey).values()) {
-    for (const record of await runOnNetwork(group, solvers)) records.set(record.key, record);
-  }
-  return tasks.map((t) => records.get(t.key)!);
+export function runPracticalTrials(tasks: readonly TrialTask<PracticalConfig>[], solvers: SolverPool): Promise<PracticalTrialRecord[]> {
+  return runPerNetwork(tasks, (group) => runOnNetwork(group, solvers));
 }
 
 async function runOnNetwork(tasks: readonly TrialTask<PracticalConfig>[], solvers: SolverPool): Promise<PracticalTrialRecord[]> {
@@ -186,7 +182,7 @@ function measuredRecord(
 
 function failedRecord(task: TrialTask<PracticalConfig>, message: string): PracticalTrialRecord {
   return {
-    ...failedFields(task),
+    ...baseFields(task),
     corruption: task.config.contamination.fraction,
     corrupted_count: 0,
     clean_acc: null,

@@ -56,12 +56,9 @@ function shapeFields(config: AnyPracticalConfig) {
   };
 }
 
-export function baseFields(task: TrialTask<AnyPracticalConfig>, instance: Instance): BaseFields {
-  return { key: task.key, sweep: task.sweep, cell: task.cell, trial: task.index, grid: task.grid, seed: instance.seed, ...shapeFields(task.config) };
-}
-
-export function failedFields(task: TrialTask<AnyPracticalConfig>): BaseFields {
-  return { key: task.key, sweep: task.sweep, cell: task.cell, trial: task.index, grid: task.grid, seed: null, ...shapeFields(task.config) };
+/** `instance` is the trained network, absent when building it failed (the record then has no seed). */
+export function baseFields(task: TrialTask<AnyPracticalConfig>, instance?: Instance): BaseFields {
+  return { key: task.key, sweep: task.sweep, cell: task.cell, trial: task.index, grid: task.grid, seed: instance?.seed ?? null, ...shapeFields(task.config) };
 }
 
 

@@ -4,7 +4,9 @@
  */
 import type { BackdoorTrialRecord } from '../practical/backdoor.ts';
 import type { PracticalTrialRecord } from '../practical/pipeline.ts';
+import type { BaseFields } from '../practical/records.ts';
 import { theoryCorruption } from '../theory/phase-transition.ts';
+import { groupBy, round } from '../util/collections.ts';
 import { median } from './summary.ts';
 
 export interface PracticalSummaryRow {
@@ -81,18 +83,11 @@ export const BACKDOOR_COLUMNS: readonly (keyof BackdoorSummaryRow)[] = [
 ];
 
 export function summarizePractical(records: readonly PracticalTrialRecord[]): PracticalSummaryRow[] {
-  return [...byCell(records).values()].map((trials) => {
+  return [...groupBy(records, (r) => r.cell).values()].map((trials) => {
     const first = trials[0];
     const ok = trials.filter((t) => t.status !== 'failed');
     return {
-      sweep: first.sweep,
-      cell: first.cell,
-      dataset: first.dataset,
-      network: first.network,
-      variant: first.variant,
-      solver: first.solver,
-      train_samples: first.train_samples,
-      subspace_inputs: first.subspace_inputs,
+      ...cellFields(first),
       features: first.features,
       params: first.params,
       n_over_m: round(first.subspace_inputs / first.params, 6),
@@ -116,17 +111,10 @@ export function summarizePractical(records: readonly PracticalTrialRecord[]): Pr
 }
 
 export function summarizeBackdoor(records: readonly BackdoorTrialRecord[]): BackdoorSummaryRow[] {
-  return [...byCell(records).values()].map((trials) => {
+  return [...groupBy(records, (r) => r.cell).values()].map((trials) => {
     const first = trials[0];
     return {
-      sweep: first.sweep,
-      cell: first.cell,
-      dataset: first.dataset,
-      network: first.network,
-      variant: first.variant,
-      solver: first.solver,
-      train_samples: first.train_samples,
-      subspace_inputs: first.subspace_inputs,
+      ...cellFields(first),
       poison_rate: first.poison_rate,
       target: first.target,
       trials: trials.length,
@@ -148,14 +136,10 @@ export function summarizeBackdoor(records: readonly BackdoorTrialRecord[]): Back
   });
 }
 
-/** Trials grouped by cell, in order of first appearance (plan order after finalize). */
-function byCell<T extends { cell: string }>(records: readonly T[]): Map<string, T[]> {
-  const cells = new Map<string, T[]>();
-  for (const r of records) {
-    if (!cells.has(r.cell)) cells.set(r.cell, []);
-    cells.get(r.cell)!.push(r);
-  }
-  return cells;
+/** What identifies a cell in both summaries, taken from its first trial (cells group by these). */
+function cellFields(first: BaseFields) {
+  const { sweep, cell, dataset, network, variant, solver, train_samples, subspace_inputs } = first;
+  return { sweep, cell, dataset, network, variant, solver, train_samples, subspace_inputs };
 }
 
 /** Mean of the finite values (4 decimals); null when there are none. */
@@ -167,9 +151,4 @@ export function mean(values: readonly (number | null | undefined)[]): number | n
 function maxOf(values: readonly (number | null)[]): number | null {
   const finite = values.filter((v): v is number => typeof v === 'number');
   return finite.length ? Math.max(...finite) : null;
-}
-
-function round(x: number, digits: number): number {
-  const f = 10 ** digits;
-  return Math.round(x * f) / f;
 }

@@ -5,6 +5,7 @@
 import { stringify } from 'csv-stringify/sync';
 import type { SyntheticTrialRecord } from '../pipeline/synthetic.ts';
 import { theoryCorruption } from '../theory/phase-transition.ts';
+import { groupBy, round } from '../util/collections.ts';
 
 export interface SyntheticSummaryRow {
   readonly sweep: string;
@@ -46,12 +47,7 @@ export const SUMMARY_COLUMNS: readonly (keyof SyntheticSummaryRow)[] = [
 
 /** Rows in order of first appearance of each cell in `records` (plan order after finalize). */
 export function summarize(records: readonly SyntheticTrialRecord[]): SyntheticSummaryRow[] {
-  const cells = new Map<string, SyntheticTrialRecord[]>();
-  for (const r of records) {
-    if (!cells.has(r.cell)) cells.set(r.cell, []);
-    cells.get(r.cell)!.push(r);
-  }
-  return [...cells.values()].map(summarizeCell);
+  return [...groupBy(records, (r) => r.cell).values()].map(summarizeCell);
 }
 
 function summarizeCell(trials: SyntheticTrialRecord[]): SyntheticSummaryRow {
@@ -105,9 +101,4 @@ export function summaryCsv(rows: readonly SyntheticSummaryRow[], columns: readon
 
 function formatNumber(v: number): string {
   return Number.isInteger(v) ? String(v) : String(Number(v.toPrecision(8)));
-}
-
-function round(x: number, digits: number): number {
-  const f = 10 ** digits;
-  return Math.round(x * f) / f;
 }

@@ -11,7 +11,13 @@ export function groupBy<T>(items: readonly T[], key: (item: T) => string): Map<s
   return out;
 }
 
+/** x rounded to `digits` decimals. */
+export function round(x: number, digits: number): number {
+  const f = 10 ** digits;
+  return Math.round(x * f) / f;
+}
+
 /** A duration in ms to the microsecond, as trial records store it. */
 export function roundMs(ms: number): number {
-  return Math.round(ms * 1000) / 1000;
+  return round(ms, 3);
 }
