@@ -18,6 +18,7 @@ import { makeSyntheticDigits, writeIdxImages, writeIdxLabels } from '../src/data
 import { encodeIdx, parseIdx, readIdxImages, readIdxLabels } from '../src/data/idx.ts';
 import { loadDataset } from '../src/data/index.ts';
 import { IDX_FILES, loadMnist, mnistPackageDir } from '../src/data/mnist.ts';
+import { allInOrder } from '../src/util/all-in-order.ts';
 
 let dir: string;
 beforeAll(async () => {
@@ -131,6 +132,15 @@ async function writeMnistFolder(folder: string, opts: { train: number; test: num
     await writeIdxLabels(join(folder, IDX_FILES[part].labels + suffix), labels, { gzip: opts.gzip });
   }
 }
+
+describe('allInOrder (how the loaders read several files at once)', () => {
+  it('reports the first failure in order, not the first in time', async () => {
+    const late = new Promise<never>((_, reject) => setTimeout(() => reject(new Error('train file bad')), 20));
+    const early = Promise.reject(new Error('test file bad'));
+    await expect(allInOrder([late, early])).rejects.toThrow('train file bad');
+    await expect(allInOrder([Promise.resolve(1), Promise.resolve('a')])).resolves.toEqual([1, 'a']);
+  });
+});
 
 describe('loadMnist from a fixture folder', () => {
   for (const gzip of [false, true]) {

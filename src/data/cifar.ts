@@ -20,6 +20,7 @@ import type { ReadableStream as WebReadableStream } from 'node:stream/web';
 import { promisify } from 'node:util';
 import { gunzip } from 'node:zlib';
 import { DataFormatError, DataUnavailableError, makeImageSet, type ImageSet, type ImageSplit } from './dataset.ts';
+import { allInOrder } from '../util/all-in-order.ts';
 
 export const CIFAR10_URL = 'https://www.cs.toronto.edu/~kriz/cifar-10-binary.tar.gz';
 export const CIFAR10_MD5 = 'c32a1d4ab5d03f1284b67883e8d87530';
@@ -99,7 +100,7 @@ export async function loadCifar10(opts: CifarOptions = {}): Promise<ImageSplit> 
   }
   const records = opts.recordsPerBatch === undefined ? CIFAR10_RECORDS_PER_BATCH : opts.recordsPerBatch;
   const trainFiles = Array.from({ length: trainBatches }, (_, i) => join(folder, cifarTrainFile(i + 1)));
-  const [train, test] = await Promise.all([
+  const [train, test] = await allInOrder([
     readBatches(trainFiles, records, 'cifar10-train'),
     readBatches([join(folder, CIFAR10_TEST_FILE)], records, 'cifar10-test'),
   ]);
@@ -238,7 +239,7 @@ async function writeEntry(root: string, entry: TarEntry): Promise<void> {
 // ---- batch files ----
 
 async function readBatches(paths: string[], records: number | null, name: string): Promise<ImageSet> {
-  const batches = await Promise.all(paths.map(async (path) => parseCifarBatch(await readFile(path), path, records)));
+  const batches = await allInOrder(paths.map(async (path) => parseCifarBatch(await readFile(path), path, records)));
   const count = batches.reduce((sum, b) => sum + b.count, 0);
   const pixels = new Uint8Array(count * CIFAR10_PIXELS);
   const labels = new Uint8Array(count);

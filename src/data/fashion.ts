@@ -21,6 +21,7 @@ import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { DataFormatError, makeImageSet, seededPermutation, type ImageSet, type ImageSplit } from './dataset.ts';
 import { loadIdxSplit, MNIST_COUNTS } from './mnist.ts';
+import { allInOrder } from '../util/all-in-order.ts';
 
 export const FASHION_CLASSES: readonly string[] = [
   'T-shirt/top',
@@ -62,7 +63,7 @@ export function fashionPackageDir(): string {
 
 /** Read the ten per-class JSON files of the npm package from `dir` and split them as documented above. */
 export async function loadFashionPackage(dir: string): Promise<ImageSplit> {
-  const perClass = await Promise.all(FASHION_CLASSES.map((_, c) => readClassFile(join(dir, `${c}.json`))));
+  const perClass = await allInOrder(FASHION_CLASSES.map((_, c) => readClassFile(join(dir, `${c}.json`))));
   const { test, train } = FASHION_PER_CLASS;
   perClass.forEach((images, c) => {
     if (images.length !== (test + train) * IMAGE_BYTES) {

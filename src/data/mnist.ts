@@ -8,6 +8,7 @@ import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { DataFormatError, DataUnavailableError, makeImageSet, type ImageSet, type ImageSplit } from './dataset.ts';
 import { readIdxImages, readIdxLabels } from './idx.ts';
+import { allInOrder } from '../util/all-in-order.ts';
 
 export const MNIST_CLASSES: readonly string[] = ['0', '1', '2', '3', '4', '5', '6', '7', '8', '9'];
 export const MNIST_COUNTS = { train: 60000, test: 10000 } as const;
@@ -53,14 +54,14 @@ export async function loadMnist(opts: MnistOptions = {}): Promise<ImageSplit> {
 
 /** Read train and test sets from the four MNIST-layout IDX files in `opts.dir`, checking 28×28 and the counts. */
 export async function loadIdxSplit(opts: IdxSplitOptions): Promise<ImageSplit> {
-  const [train, test] = await Promise.all([loadIdxPart(opts, 'train'), loadIdxPart(opts, 'test')]);
+  const [train, test] = await allInOrder([loadIdxPart(opts, 'train'), loadIdxPart(opts, 'test')]);
   return { train, test };
 }
 
 async function loadIdxPart(opts: IdxSplitOptions, part: 'train' | 'test'): Promise<ImageSet> {
   const imagesPath = findIdxFile(opts, IDX_FILES[part].images);
   const labelsPath = findIdxFile(opts, IDX_FILES[part].labels);
-  const [images, labels] = await Promise.all([readIdxImages(imagesPath), readIdxLabels(labelsPath)]);
+  const [images, labels] = await allInOrder([readIdxImages(imagesPath), readIdxLabels(labelsPath)]);
   if (images.height !== MNIST_SIDE || images.width !== MNIST_SIDE) {
     throw new DataFormatError(imagesPath, `images are ${images.height}×${images.width}, expected ${MNIST_SIDE}×${MNIST_SIDE}`);
   }
