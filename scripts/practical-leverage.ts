@@ -9,11 +9,11 @@
  *   npx tsx scripts/practical-leverage.ts [--n 100,300,800] [--dataset mnist] [--filters 32] [--kernel 4]
  */
 import { parseArgs } from 'node:util';
-import { DATASET_SHAPE, type PracticalDataset } from '../src/config/practical-schema.ts';
-import { loadSplit, selectImages } from '../src/practical/data.ts';
-import { featuresOf } from '../src/practical/instance.ts';
-import { initNetwork } from '../src/practical/network.ts';
-import { layerSubspace } from '../src/practical/purify.ts';
+import { loadSplit, selectImages } from '../src/networks/images.ts';
+import { featuresOf } from '../src/networks/instance.ts';
+import { initNetwork } from '../src/networks/network.ts';
+import { layerSubspace } from '../src/networks/purify.ts';
+import { DATASET_SHAPE, type PracticalDataset } from '../src/networks/schema.ts';
 import { orthonormalBasis } from '../src/solvers/linalg.ts';
 import type { Subspace } from '../src/solvers/types.ts';
 import { useBackend } from '../src/tensor/backend.ts';

@@ -4,11 +4,13 @@ import { join, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { ConfigError } from '../src/config/errors.ts';
 import { listExperiments } from '../src/config/load.ts';
-import { resolveExperiment, type ResolvedExperiment } from '../src/config/resolve.ts';
-import type { SyntheticConfig } from '../src/config/synthetic-schema.ts';
+import { KINDS } from '../src/kinds/index.ts';
+import { synthetic } from '../src/kinds/synthetic/index.ts';
 import { buildPlan } from '../src/plan/plan.ts';
+import { resolveAs, resolveExperiment as resolveWith, type ResolveOptions } from '../src/plan/resolve.ts';
 
 const ROOT = resolve(import.meta.dirname, '..');
+const resolveExperiment = (ref: string, options: ResolveOptions) => resolveWith(ref, options, KINDS);
 
 /** A throwaway project root with the real presets and one experiment file. */
 function project(experiment: string, extra: Record<string, string> = {}): string {
@@ -44,14 +46,14 @@ function errorOf(fn: () => unknown): ConfigError {
 describe('config resolution', () => {
   it('fills defaults, names the experiment after its file, and expands the grid', () => {
     const root = project(MINIMAL);
-    const r = resolveExperiment('exp', { root }) as ResolvedExperiment<SyntheticConfig>;
+    const r = resolveAs(synthetic, 'exp', { root });
     expect(r.config.name).toBe('exp');
     expect(r.config.model.patches).toBe(4);
     expect(r.config.solver).toMatchObject({ name: 'highs', algorithm: 'choose' });
     expect(r.cells.map((c) => [c.config.model.width, c.config.contamination.fraction])).toEqual([
       [4, 0], [4, 0.1], [4, 0.2], [8, 0], [8, 0.1], [8, 0.2],
     ]);
-    const plan = buildPlan(r.cells, (c) => c.config.trials);
+    const plan = buildPlan(r.cells);
     expect(plan.trials).toHaveLength(6 * 5);
     expect(new Set(plan.trials.map((t) => t.key)).size).toBe(30);
   });
@@ -60,7 +62,7 @@ describe('config resolution', () => {
     const root = project(`defaults: { model: m }\nmodel: { width: 9 }\n${MINIMAL}`, {
       'configs/model/m.yaml': 'inputDim: 12\npatches: 3\nwidth: 5\n',
     });
-    const r = resolveExperiment('exp', { root, sets: ['model.inputDim=24', 'solver={name: highs, algorithm: ipm}'], trials: 3 }) as ResolvedExperiment<SyntheticConfig>;
+    const r = resolveAs(synthetic, 'exp', { root, sets: ['model.inputDim=24', 'solver={name: highs, algorithm: ipm}'], trials: 3 });
     expect(r.config.model).toMatchObject({ inputDim: 24, patches: 3, width: 9 });
     expect(r.config.solver).toMatchObject({ algorithm: 'ipm' });
     expect(r.config.trials).toBe(3);
@@ -68,7 +70,7 @@ describe('config resolution', () => {
 
   it('ranges: log-spaced integers are rounded and deduplicated, num gives a linspace', () => {
     const root = project(`sweeps:\n  s:\n    grid:\n      model: { width: { start: 2, stop: 64, num: 6, scale: log } }\n      contamination: { fraction: { start: 0, stop: 1, num: 5 } }\n`);
-    const r = resolveExperiment('exp', { root }) as ResolvedExperiment<SyntheticConfig>;
+    const r = resolveAs(synthetic, 'exp', { root });
     const widths = [...new Set(r.cells.map((c) => c.config.model.width))];
     expect(widths).toEqual([2, 4, 8, 16, 32, 64]);
     expect([...new Set(r.cells.map((c) => c.config.contamination.fraction))]).toEqual([0, 0.25, 0.5, 0.75, 1]);

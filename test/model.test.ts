@@ -1,10 +1,10 @@
 import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
-import type { ModelConfig } from '../src/config/synthetic-schema.ts';
-import { initStudent, makeTask } from '../src/data/synthetic.ts';
-import { features, forward, gatedForward, gates, hiddenGradient, outputGradient, type CnnParams } from '../src/model/cnn.ts';
-import { trainHidden, trainHiddenLinearized, trainOutput, TrainingDiverged } from '../src/model/train.ts';
-import { hiddenSubspace, outputSubspace } from '../src/recovery/subspace.ts';
+import { features, forward, gatedForward, gates, hiddenGradient, outputGradient, type CnnParams } from '../src/kinds/synthetic/cnn.ts';
+import { initStudent, makeTask } from '../src/kinds/synthetic/data.ts';
+import type { ModelConfig } from '../src/kinds/synthetic/schema.ts';
+import { hiddenSubspace, outputSubspace } from '../src/kinds/synthetic/subspace.ts';
+import { trainHidden, trainHiddenLinearized, trainOutput, TrainingDiverged } from '../src/kinds/synthetic/train.ts';
 import { useBackend } from '../src/tensor/backend.ts';
 import { distance, norm, projectOntoRange } from './helpers/lstsq.ts';
 

@@ -1,9 +1,11 @@
 import { describe, expect, it } from 'vitest';
-import type { BackdoorConfig, PracticalConfig } from '../src/config/practical-schema.ts';
-import { resolveExperiment, type ResolvedExperiment } from '../src/config/resolve.ts';
+import { backdoor as backdoorKind } from '../src/kinds/backdoor/index.ts';
+import { KINDS } from '../src/kinds/index.ts';
+import { practical } from '../src/kinds/practical/index.ts';
+import { resolveAs, resolveExperiment } from '../src/plan/resolve.ts';
 import { ROOT, writeConfig } from './helpers/experiment.ts';
 
-const resolve = (yaml: string, sets: string[] = []) => resolveExperiment(writeConfig(yaml), { root: ROOT, sets });
+const resolve = (yaml: string, sets: string[] = []) => resolveExperiment(writeConfig(yaml), { root: ROOT, sets }, KINDS);
 const message = (f: () => unknown) => {
   try {
     f();
@@ -15,13 +17,13 @@ const message = (f: () => unknown) => {
 
 describe('practical configs', () => {
   it('the shipped MNIST experiments resolve with the documented choices', () => {
-    const purify = resolveExperiment('mnist-purify', { root: ROOT }) as ResolvedExperiment<PracticalConfig>;
+    const purify = resolveAs(practical, 'mnist-purify', { root: ROOT });
     expect(purify.config.network).toMatchObject({ kernel: 4, filters: 32, hidden: [] });
     expect(purify.config.data).toMatchObject({ dataset: 'mnist', trainSamples: 300, subspaceInputs: 0 });
     expect(new Set(purify.cells.map((c) => c.config.purification.variant))).toEqual(new Set(['project', 'detect-replace']));
-    const backdoor = resolveExperiment('mnist-backdoor', { root: ROOT }) as ResolvedExperiment<BackdoorConfig>;
+    const backdoor = resolveAs(backdoorKind, 'mnist-backdoor', { root: ROOT });
     expect(backdoor.config.backdoor).toMatchObject({ target: 0, trigger: { size: 4, corner: 'bottom-right' } });
-    const multi = resolveExperiment('mnist-multilayer', { root: ROOT }) as ResolvedExperiment<PracticalConfig>;
+    const multi = resolveAs(practical, 'mnist-multilayer', { root: ROOT });
     expect(multi.config.network.hidden).toEqual([512]);
   });
 

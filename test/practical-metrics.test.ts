@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { accuracy, attackSuccessRate, detection } from '../src/practical/metrics.ts';
-import { purifyLayer } from '../src/practical/purify.ts';
-import { measuredBoundary } from '../src/report/practical-figures.ts';
-import type { PracticalSummaryRow } from '../src/report/practical-summary.ts';
+import { measuredBoundary } from '../src/kinds/practical/figures.ts';
+import type { PracticalSummaryRow } from '../src/kinds/practical/summary.ts';
+import { accuracy, attackSuccessRate, detection } from '../src/networks/metrics.ts';
+import { purifyLayer } from '../src/networks/purify.ts';
 import type { SolveResult } from '../src/solvers/types.ts';
 
 describe('accuracy and attack success rate', () => {

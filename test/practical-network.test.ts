@@ -1,8 +1,8 @@
 import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
-import type { NetworkConfig } from '../src/config/practical-schema.ts';
-import { convFeatures, convFeaturesChunked, denseShapes, featureCount, initNetwork, logits } from '../src/practical/network.ts';
-import { trainDense } from '../src/practical/train.ts';
+import { convFeatures, convFeaturesChunked, denseShapes, featureCount, initNetwork, logits } from '../src/networks/network.ts';
+import type { NetworkConfig } from '../src/networks/schema.ts';
+import { trainDense } from '../src/networks/train.ts';
 import { useBackend } from '../src/tensor/backend.ts';
 import { Rng } from '../src/util/rng.ts';
 

@@ -8,8 +8,8 @@ import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import type { BackdoorTrialRecord } from '../src/practical/backdoor.ts';
-import type { PracticalTrialRecord } from '../src/practical/pipeline.ts';
+import type { BackdoorTrialRecord } from '../src/kinds/backdoor/records.ts';
+import type { PracticalTrialRecord } from '../src/kinds/practical/records.ts';
 import { useBackend } from '../src/tensor/backend.ts';
 import { ROOT, resultsWithoutTiming, runConfig, writeConfig } from './helpers/experiment.ts';
 

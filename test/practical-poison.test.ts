@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import type { TriggerConfig } from '../src/config/practical-schema.ts';
 import { imageSize, makeImageSet, type ImageSet } from '../src/data/index.ts';
-import { poisonSet, stampTrigger, triggerOrigin, withTrigger } from '../src/practical/poison.ts';
+import { poisonSet, stampTrigger, triggerOrigin, withTrigger } from '../src/kinds/backdoor/poison.ts';
+import type { TriggerConfig } from '../src/kinds/backdoor/schema.ts';
 
 const trigger = (over: Partial<TriggerConfig> = {}): TriggerConfig => ({ size: 3, corner: 'bottom-right', margin: 1, pattern: 'checker', ...over });
 

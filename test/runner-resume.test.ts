@@ -3,7 +3,8 @@ import { existsSync, mkdtempSync, readFileSync, statSync, truncateSync } from 'n
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { resolveExperiment } from '../src/config/resolve.ts';
+import { KINDS } from '../src/kinds/index.ts';
+import { resolveExperiment } from '../src/plan/resolve.ts';
 import { ROOT, TINY, resultsWithoutTiming, runConfig, writeConfig } from './helpers/experiment.ts';
 
 const tmp = () => mkdtempSync(join(tmpdir(), 'purify-run-'));
@@ -110,7 +111,7 @@ describe('a run and its output folder', () => {
 
   it('an invalid config is rejected before the output folder is created', () => {
     const dir = join(tmp(), 'never');
-    expect(() => resolveExperiment(config, { root: ROOT, sets: ['model.width=-3'] })).toThrow(/model.width/);
+    expect(() => resolveExperiment(config, { root: ROOT, sets: ['model.width=-3'] }, KINDS)).toThrow(/model.width/);
     expect(existsSync(dir)).toBe(false);
   });
 });

@@ -2,7 +2,8 @@ import { appendFileSync, existsSync, mkdtempSync, readFileSync, writeFileSync } 
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { outputLayout, OutputConflict, prepareOutput } from '../src/runner/output.ts';
+import { outputLayout } from '../src/core/output.ts';
+import { OutputConflict, prepareOutput } from '../src/runner/output.ts';
 import { Progress } from '../src/runner/progress.ts';
 import { TrialStore } from '../src/runner/store.ts';
 import { expandAxis } from '../src/plan/grid.ts';
@@ -12,10 +13,10 @@ const tmp = () => mkdtempSync(join(tmpdir(), 'purify-store-'));
 describe('trials.jsonl store', () => {
   it('keeps appended trials across reopening and never stores a key twice', () => {
     const path = join(tmp(), 'trials.jsonl');
-    const store = TrialStore.open(path);
+    const store = TrialStore.open<{ key: string; v: number }>(path);
     store.append([{ key: 'a', v: 1 }, { key: 'b', v: 2 }]);
     store.append([{ key: 'b', v: 99 }, { key: 'c', v: 3 }]);
-    const again = TrialStore.open(path);
+    const again = TrialStore.open<{ key: string; v: number }>(path);
     expect(again.size).toBe(3);
     expect(again.records().find((r) => r.key === 'b')).toMatchObject({ v: 2 });
     expect(readFileSync(path, 'utf8').trim().split('\n')).toHaveLength(3);
@@ -23,25 +24,25 @@ describe('trials.jsonl store', () => {
 
   it('repairs a torn final line (kill -9 during a write) and keeps every complete line', () => {
     const path = join(tmp(), 'trials.jsonl');
-    TrialStore.open(path).append([{ key: 'a' }, { key: 'b' }]);
+    TrialStore.open<{ key: string }>(path).append([{ key: 'a' }, { key: 'b' }]);
     appendFileSync(path, '{"key":"c","rel_err');
-    const store = TrialStore.open(path);
+    const store = TrialStore.open<{ key: string }>(path);
     expect(store.repairedBytes).toBe('{"key":"c","rel_err'.length);
     expect(store.records().map((r) => r.key)).toEqual(['a', 'b']);
     expect(readFileSync(path, 'utf8').endsWith('}\n')).toBe(true);
     store.append([{ key: 'c' }]);
-    expect(TrialStore.open(path).records().map((r) => r.key)).toEqual(['a', 'b', 'c']);
+    expect(TrialStore.open<{ key: string }>(path).records().map((r) => r.key)).toEqual(['a', 'b', 'c']);
   });
 
   it('refuses a file damaged in the middle rather than silently dropping trials', () => {
     const path = join(tmp(), 'trials.jsonl');
     writeFileSync(path, '{"key":"a"}\nnot json\n{"key":"b"}\n');
-    expect(() => TrialStore.open(path)).toThrow(/line 2 is not valid JSON/);
+    expect(() => TrialStore.open<{ key: string }>(path)).toThrow(/line 2 is not valid JSON/);
   });
 
   it('finalize writes trials in plan order, whatever order they finished in', () => {
     const path = join(tmp(), 'trials.jsonl');
-    const store = TrialStore.open(path);
+    const store = TrialStore.open<{ key: string }>(path);
     store.append([{ key: 'c' }, { key: 'a' }]);
     store.append([{ key: 'b' }]);
     store.finalize(['a', 'b', 'c']);
@@ -53,7 +54,7 @@ describe('output folder', () => {
   it('accepts the same config (resume), refuses another one, and --fresh clears it', () => {
     const out = outputLayout(join(tmp(), 'run'));
     expect(prepareOutput(out, { a: 1, workers: 1 }, { fresh: false })).toEqual({ resumed: false });
-    TrialStore.open(out.trials).append([{ key: 'x' }]);
+    TrialStore.open<{ key: string }>(out.trials).append([{ key: 'x' }]);
     expect(prepareOutput(out, { a: 1, workers: 2 }, { fresh: false })).toEqual({ resumed: true });
     expect(() => prepareOutput(out, { a: 2, workers: 1 }, { fresh: false })).toThrow(OutputConflict);
     expect(() => prepareOutput(out, { a: 2, workers: 1 }, { fresh: false })).toThrow(/differs at a.*--fresh/);

@@ -14,7 +14,7 @@ import { orthonormalBasis } from '../src/solvers/linalg.ts';
 import { createNone } from '../src/solvers/none.ts';
 import { createPdhg } from '../src/solvers/pdhg.ts';
 import { polish, polishPoint, withPolish } from '../src/solvers/polish.ts';
-import { createSolver, SOLVER_DEFAULTS, SOLVER_NAMES } from '../src/solvers/registry.ts';
+import { createSolver, defaultSpec, SOLVER_NAMES, type SolverName } from '../src/solvers/registry.ts';
 import type { L1Problem, SolveResult, Solver, Subspace } from '../src/solvers/types.ts';
 import { useBackend } from '../src/tensor/backend.ts';
 
@@ -135,7 +135,7 @@ describe('batching', () => {
   const mixed = [sweep[12], sweep[13], sweep[20], sweep[21], sweep[24], sweep[33]]; // two subspaces, ε ≈ 0.2–0.55
 
   it.each(['admm', 'pdhg', 'irls', 'l2'])('%s gives identical answers batched and one at a time', async (name) => {
-    const solver = await createSolver(SOLVER_DEFAULTS[name as 'admm']);
+    const solver = await createSolver(defaultSpec(name as SolverName));
     const batched = await solver.solve(mixed.map((c) => c.problem));
     for (const [k, c] of mixed.entries()) {
       const [single] = await solver.solve([c.problem]);
@@ -280,10 +280,10 @@ describe('registry', () => {
 
   it('builds every solver from its default spec, with and without polish', async () => {
     for (const name of SOLVER_NAMES) {
-      const solver = await createSolver(SOLVER_DEFAULTS[name]);
+      const solver = await createSolver(defaultSpec(name));
       expect(solver.name).toBe(name);
       solver.dispose?.();
-      const polished = await createSolver({ ...SOLVER_DEFAULTS[name], polish: { certTol: 1e-7 } });
+      const polished = await createSolver({ ...defaultSpec(name), polish: { certTol: 1e-7 } });
       expect(polished.name).toBe(`${name}+polish`);
       polished.dispose?.();
     }

@@ -1,11 +1,11 @@
 import { beforeAll, describe, expect, it } from 'vitest';
-import { resolveExperiment } from '../src/config/resolve.ts';
-import type { SyntheticConfig } from '../src/config/synthetic-schema.ts';
-import { SolverPool } from '../src/pipeline/solver-pool.ts';
-import { runSyntheticTrials, type SyntheticTrialRecord } from '../src/pipeline/synthetic.ts';
-import { toTask } from '../src/pipeline/task.ts';
-import { compareSolvers } from '../src/report/solver-agreement.ts';
+import { synthetic } from '../src/kinds/synthetic/index.ts';
+import type { SyntheticTrialRecord } from '../src/kinds/synthetic/records.ts';
+import { compareSolvers } from '../src/kinds/synthetic/solver-agreement.ts';
+import { runSyntheticTrials } from '../src/kinds/synthetic/trial.ts';
 import { buildPlan } from '../src/plan/plan.ts';
+import { resolveAs } from '../src/plan/resolve.ts';
+import { SolverPool } from '../src/solvers/pool.ts';
 import { useBackend } from '../src/tensor/backend.ts';
 import { criticalCorruption } from '../src/theory/phase-transition.ts';
 import { ROOT, writeConfig } from './helpers/experiment.ts';
@@ -17,9 +17,8 @@ beforeAll(async () => {
 
 /** Run every trial of a config (given as YAML extending synthetic-sweep) in-process. */
 async function trials(yaml: string, sets: string[] = []): Promise<SyntheticTrialRecord[]> {
-  const resolved = resolveExperiment(writeConfig(yaml), { root: ROOT, sets });
-  const plan = buildPlan(resolved.cells, (c) => c.config.trials);
-  return runSyntheticTrials(plan.trials.map((t) => toTask(t)) as never, solvers);
+  const resolved = resolveAs(synthetic, writeConfig(yaml), { root: ROOT, sets });
+  return runSyntheticTrials(buildPlan(resolved.cells).trials, solvers);
 }
 
 const rate = (records: SyntheticTrialRecord[], eps: number) => {

@@ -1,6 +1,6 @@
 /** The backend's own matmul rate, measured the same way as the solvers: the yardstick for their GFLOP/s. */
 import * as tf from '@tensorflow/tfjs';
-import { median } from '../report/summary.ts';
+import { median } from '../report/stats.ts';
 
 /** Median GFLOP/s of an [m×k]·[k×n] product (2mkn flops), including the download of the result. */
 export function matmulRate(m: number, k: number, n: number, repetitions = 7): number {

@@ -3,16 +3,15 @@
  * network's A_W, or the Gaussian ablation), several corruption levels per subspace, solved one at a time and
  * as one batch. Timings are medians over repetitions; nothing here is a pass/fail test.
  */
-import { resolveExperiment } from '../config/resolve.ts';
-import type { SyntheticConfig } from '../config/synthetic-schema.ts';
-import { SolverPool } from '../pipeline/solver-pool.ts';
-import { prepareTrials, type PreparedTrial } from '../pipeline/synthetic.ts';
-import { toTask } from '../pipeline/task.ts';
+import { synthetic } from '../kinds/synthetic/index.ts';
+import { prepareTrials, type PreparedTrial } from '../kinds/synthetic/trial.ts';
 import { buildPlan } from '../plan/plan.ts';
+import { resolveAs } from '../plan/resolve.ts';
 import { relativeError } from '../recovery/measure.ts';
+import { median } from '../report/stats.ts';
+import type { SolverPool } from '../solvers/pool.ts';
 import type { SolverSpec } from '../solvers/registry.ts';
 import type { SolveResult } from '../solvers/types.ts';
-import { median } from '../report/summary.ts';
 
 export interface BenchShape {
   readonly m: number;
@@ -40,7 +39,7 @@ export async function benchProblems(root: string, shape: BenchShape, subspaces: 
   const width = shape.m / 9;
   if (!Number.isInteger(width)) throw new Error(`bench: m = ${shape.m} is not 9 × a width (hidden layer with k = 8)`);
   const fractions = Array.from({ length: levels }, (_, i) => Number(((0.8 * i) / (levels - 1)).toFixed(6)));
-  const resolved = resolveExperiment('synthetic-sweep', {
+  const resolved = resolveAs(synthetic, 'synthetic-sweep', {
     root,
     trials: subspaces,
     sets: [
@@ -51,13 +50,13 @@ export async function benchProblems(root: string, shape: BenchShape, subspaces: 
       `sweeps.bench.grid.contamination.fraction=[${fractions.join(',')}]`,
     ],
   });
-  const plan = buildPlan(resolved.cells.filter((c) => c.sweep === 'bench'), (c) => c.config.trials);
-  const { prepared } = await prepareTrials(plan.trials.map(toTask) as never, pool);
+  const plan = buildPlan(resolved.cells.filter((c) => c.sweep === 'bench'));
+  const { prepared } = await prepareTrials(plan.trials, pool);
   return prepared;
 }
 
 export function succeeded(p: PreparedTrial, r: SolveResult): boolean {
-  return r.status !== 'failed' && relativeError(r.delta, p.instance.delta) <= (p.task.config as SyntheticConfig).recovery.tolerance;
+  return r.status !== 'failed' && relativeError(r.delta, p.instance.delta) <= p.task.config.recovery.tolerance;
 }
 
 /** Matmul work per iteration and problem, by solver (the dominant term; see each solver's module). */

@@ -18,18 +18,19 @@ import yargs from 'yargs';
 import { hideBin } from 'yargs/helpers';
 import { benchProblems, succeeded, timeSolver, spread, type BenchShape, type SolverTiming } from '../bench/solver-bench.ts';
 import { matmulRate } from '../bench/matmul.ts';
-import { resolveExperiment } from '../config/resolve.ts';
-import { SolverPool } from '../pipeline/solver-pool.ts';
-import { runExperiment } from '../runner/run.ts';
-import { TrialStore } from '../runner/store.ts';
+import { KINDS_URL } from '../kinds/index.ts';
+import { synthetic } from '../kinds/synthetic/index.ts';
+import { resolveAs } from '../plan/resolve.ts';
 import { gitState, machine, packageVersions } from '../runner/manifest.ts';
-import { SOLVER_DEFAULTS, type SolverSpec } from '../solvers/registry.ts';
+import { runExperiment } from '../runner/run.ts';
+import { SolverPool } from '../solvers/pool.ts';
+import { defaultSpec, solverSpec, type SolverSpec } from '../solvers/registry.ts';
 import { BACKENDS, useBackend, type BackendName } from '../tensor/backend.ts';
 
 const ROOT = resolve(fileURLToPath(import.meta.url), '../../..');
 /** l2 and none answer a different question (no l1 recovery); their times are shown, not compared. */
 const BASELINES = new Set(['l2', 'none']);
-const SOLVERS: SolverSpec[] = [SOLVER_DEFAULTS.highs, SOLVER_DEFAULTS.admm, { ...SOLVER_DEFAULTS.pdhg, operator: 'basis' }, SOLVER_DEFAULTS.irls, SOLVER_DEFAULTS.l2];
+const SOLVERS: SolverSpec[] = [defaultSpec('highs'), defaultSpec('admm'), solverSpec.parse({ name: 'pdhg', operator: 'basis' }), defaultSpec('irls'), defaultSpec('l2')];
 
 const args = await yargs(hideBin(process.argv))
   .scriptName('npm run bench --')
@@ -63,7 +64,7 @@ for (const subspace of ['cnn', 'gaussian'] as const) {
       const problems = await benchProblems(ROOT, shape, 6, 17, pool);
       // HiGHS solves one problem at a time, so a spread subset gives its per-problem time and the reference.
       const highsSet = spread(problems, 12);
-      const highs = await pool.get(SOLVER_DEFAULTS.highs);
+      const highs = await pool.get('highs');
       const reference = new Map(await Promise.all(highsSet.map(async (p) => [p, succeeded(p, (await highs.solve([p.problem]))[0])] as const)));
       for (const spec of SOLVERS) {
         const isHighs = spec.name === 'highs';
@@ -78,18 +79,19 @@ for (const subspace of ['cnn', 'gaussian'] as const) {
 
 const sweeps: Record<string, { solver: string; wallSeconds: number; trials: number; trialsPerCell: number; dir: string }> = {};
 let sweepAgreement: { paired: number; agreeing: number } | undefined;
+const decisions: Record<string, Map<string, boolean>> = {};
 if (args.sweep) {
   for (const solver of ['admm', 'highs']) {
     log(`synthetic-sweep with ${solver}…`);
-    const resolved = resolveExperiment('synthetic-sweep', { root: ROOT, sets: [`solver=${solver}`], trials: args['sweep-trials'] });
+    const resolved = resolveAs(synthetic, 'synthetic-sweep', { root: ROOT, sets: [`solver=${solver}`], trials: args['sweep-trials'] });
     const t = performance.now();
     const dir = mkdtempSync(join(tmpdir(), `bench-sweep-${solver}-`));
-    const outcome = await runExperiment(resolved, { outDir: dir, fresh: true, root: ROOT, command: `bench: synthetic-sweep --set solver=${solver}` });
+    const outcome = await runExperiment(resolved, { outDir: dir, fresh: true, kinds: KINDS_URL, root: ROOT, command: `bench: synthetic-sweep --set solver=${solver}` });
+    decisions[solver] = new Map(outcome.records.map((r) => [r.key, r.success]));
     sweeps[solver] = { solver, wallSeconds: (performance.now() - t) / 1000, trials: outcome.planned, trialsPerCell: resolved.config.trials, dir };
   }
   // Trial keys do not involve the solver, so the two runs pair up trial by trial.
-  const decisions = (dir: string) => new Map(TrialStore.open(join(dir, 'trials.jsonl')).records().map((r) => [r.key, r.success]));
-  const [fast, exact] = [decisions(sweeps.admm.dir), decisions(sweeps.highs.dir)];
+  const [fast, exact] = [decisions.admm, decisions.highs];
   const keys = [...exact.keys()].filter((k) => fast.has(k));
   sweepAgreement = { paired: keys.length, agreeing: keys.filter((k) => fast.get(k) === exact.get(k)).length };
 }

@@ -1,23 +1,26 @@
 /**
  * npm run experiment -- <name|file> [--out DIR] [--set key.path=value ...] [--trials N] [--fresh]
  *
+ * The composition root: resolve the config against the kind registry → run it → write the report.
  * Exit codes: 0 done; 2 the config or the command line is wrong (nothing was run or written); 1 the run failed.
  */
 import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import yargs from 'yargs';
 import { hideBin } from 'yargs/helpers';
+import { existsSync } from 'node:fs';
 import { ConfigError } from '../config/errors.ts';
 import { listExperiments } from '../config/load.ts';
-import { resolveExperiment } from '../config/resolve.ts';
-import { buildPlan } from '../plan/plan.ts';
-import { BackendError, BACKENDS } from '../tensor/backend.ts';
-import { OutputConflict, outputLayout } from '../runner/output.ts';
+import { outputLayout } from '../core/output.ts';
+import { DataFormatError, DataUnavailableError } from '../data/dataset.ts';
+import { KINDS, KINDS_URL } from '../kinds/index.ts';
+import { buildPlan, type Plan } from '../plan/plan.ts';
+import { resolveExperiment } from '../plan/resolve.ts';
+import { writeReport } from '../report/write.ts';
+import { OutputConflict } from '../runner/output.ts';
 import { runExperiment } from '../runner/run.ts';
 import { TrialStore } from '../runner/store.ts';
-import { writeReport } from '../report/report.ts';
-import { DataFormatError, DataUnavailableError } from '../data/dataset.ts';
-import { existsSync } from 'node:fs';
+import { BackendError, BACKENDS } from '../tensor/backend.ts';
 
 const ROOT = resolve(fileURLToPath(import.meta.url), '../../..');
 
@@ -59,9 +62,9 @@ async function main(argv: string[]): Promise<number> {
   const sets = [...(args.set ?? [])];
   if (args.workers !== undefined) sets.push(`workers=${args.workers}`);
   if (args.backend !== undefined) sets.push(`backend=${args.backend}`);
-  const resolved = resolveExperiment(String(ref), { root: ROOT, sets, trials: args.trials });
+  const resolved = resolveExperiment(String(ref), { root: ROOT, sets, trials: args.trials }, KINDS);
   const outDir = resolve(args.out ?? resolve(ROOT, 'results', resolved.config.name));
-  const plan = buildPlan(resolved.cells, (cell) => cell.config.trials);
+  const plan = buildPlan(resolved.cells);
 
   if (args['dry-run']) {
     printPlan(resolved.config.name, plan, outDir);
@@ -70,7 +73,9 @@ async function main(argv: string[]): Promise<number> {
   if (args.report) {
     const out = outputLayout(outDir);
     if (!existsSync(out.trials)) throw new UsageError(`${out.trials} does not exist; run the experiment first`);
-    const files = await writeReport(resolved.config, TrialStore.open(out.trials).records(), out);
+    const inPlan = new Set(plan.trials.map((t) => t.key));
+    const records = TrialStore.open(out.trials).records().filter((r) => inPlan.has(r.key));
+    const files = await writeReport(resolved.kind, resolved.config, records, out);
     if (files.text) console.log(files.text);
     console.log(`wrote ${files.summary} and ${files.figures.length} figure(s) in ${out.figures}`);
     return 0;
@@ -81,19 +86,21 @@ async function main(argv: string[]): Promise<number> {
   const outcome = await runExperiment(resolved, {
     outDir,
     fresh: args.fresh,
+    kinds: KINDS_URL,
     root: ROOT,
     command: ['npm run experiment --', ...argv].join(' '),
     log: (line) => console.error(line),
   });
   const seconds = ((Date.now() - started) / 1000).toFixed(1);
   console.error(`done in ${seconds} s: ${outcome.ran} trials run, ${outcome.resumedFrom} reused`);
-  if (outcome.report.text) console.log(outcome.report.text);
-  const tables = outcome.report.tables.map((t) => `\n  table:   ${t}`).join('');
-  console.log(`results: ${outcome.out.dir}\n  summary: ${outcome.report.summary}${tables}\n  figures: ${outcome.report.figures.join('\n           ')}`);
+  const report = await writeReport(resolved.kind, resolved.config, outcome.records, outcome.out);
+  if (report.text) console.log(report.text);
+  const tables = report.tables.map((t) => `\n  table:   ${t}`).join('');
+  console.log(`results: ${outcome.out.dir}\n  summary: ${report.summary}${tables}\n  figures: ${report.figures.join('\n           ')}`);
   return 0;
 }
 
-function printPlan(name: string, plan: ReturnType<typeof buildPlan>, outDir: string): void {
+function printPlan(name: string, plan: Plan<unknown>, outDir: string): void {
   console.log(`${name}: ${plan.cells.length} cells, ${plan.trials.length} trials → ${outDir}`);
   const bySweep = new Map<string, number>();
   for (const cell of plan.cells) bySweep.set(cell.sweep, (bySweep.get(cell.sweep) ?? 0) + 1);

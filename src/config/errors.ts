@@ -1,6 +1,5 @@
 /** A config that cannot be used: says which file (or flag), which key, and what was expected. Exit code 2. */
-import type { Issue } from './schema.ts';
-import { formatPath } from './schema.ts';
+import { formatPath, type Issue } from '../schema/validate.ts';
 
 export interface LocatedIssue extends Issue {
   /** Where the offending value came from: a file path, `--set key=value`, or `--trials`. */

@@ -13,7 +13,7 @@ import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { basename, extname, join, relative, resolve } from 'node:path';
 import { parse as parseYaml, YAMLParseError } from 'yaml';
 import { ConfigError } from './errors.ts';
-import { isPlainObject, show } from './schema.ts';
+import { isPlainObject, show } from '../schema/validate.ts';
 
 export type RawConfig = Record<string, unknown>;
 
@@ -33,11 +33,11 @@ export interface ComposeOptions {
   /** `key.path=value` overrides, applied in order. */
   readonly sets?: readonly string[];
   readonly trials?: number;
+  /** Top-level sections a preset may fill (`defaults: {group: preset}`): the kinds' sections. */
+  readonly groups: readonly string[];
 }
 
 const EXTENSIONS = ['.yaml', '.yml', '.json'];
-/** Top-level sections a preset may fill. */
-export const PRESET_GROUPS = ['model', 'data', 'training', 'contamination', 'recovery', 'solver', 'network', 'purification', 'backdoor'];
 
 /** `name` → experiments/name.yaml; anything that looks like a path is taken as a path. */
 export function findExperiment(ref: string, root: string): string {
@@ -96,13 +96,20 @@ export function readConfigFile(path: string, label: string = path): RawConfig {
 export function compose(ref: string, options: ComposeOptions): Composed {
   const file = findExperiment(ref, options.root);
   const sources = new Map<string, string>();
-  const raw = composeFile(file, options.root, sources, []);
+  const raw = composeFile(file, { root: options.root, groups: options.groups, sources }, []);
   for (const assignment of options.sets ?? []) applySet(raw, assignment, sources);
   if (options.trials !== undefined) setPath(raw, ['trials'], options.trials, '--trials', sources);
   return { raw, file, root: options.root, sources };
 }
 
-function composeFile(file: string, root: string, sources: Map<string, string>, chain: string[]): RawConfig {
+interface Composing {
+  readonly root: string;
+  readonly groups: readonly string[];
+  readonly sources: Map<string, string>;
+}
+
+function composeFile(file: string, context: Composing, chain: string[]): RawConfig {
+  const { root, sources } = context;
   const label = displayPath(file, root);
   if (chain.includes(file)) throw ConfigError.single(label, ['extends'], `cycle: ${[...chain, file].map((f) => displayPath(f, root)).join(' → ')}`);
   const own = readConfigFile(file, label);
@@ -110,12 +117,12 @@ function composeFile(file: string, root: string, sources: Map<string, string>, c
   let raw: RawConfig = {};
   if (parent !== undefined) {
     if (typeof parent !== 'string') throw ConfigError.single(label, ['extends'], `expected an experiment name, got ${show(parent)}`);
-    raw = composeFile(findExperiment(parent, root), root, sources, [...chain, file]);
+    raw = composeFile(findExperiment(parent, root), context, [...chain, file]);
     delete raw.name;
     delete raw.description;
     if (body.sweeps !== undefined) clearPrefix(raw, 'sweeps', sources);
   }
-  for (const [group, preset] of presetList(defaults, label)) {
+  for (const [group, preset] of presetList(defaults, context.groups, label)) {
     const presetFile = findPreset(group, preset, root, label);
     const presetLabel = displayPath(presetFile, root);
     mergeInto(raw, { [group]: readConfigFile(presetFile, presetLabel) }, presetLabel, sources, []);
@@ -126,12 +133,12 @@ function composeFile(file: string, root: string, sources: Map<string, string>, c
 }
 
 /** `defaults` as a mapping {group: preset} (or a list of one-entry mappings), in order. */
-function presetList(defaults: unknown, label: string): [string, string][] {
+function presetList(defaults: unknown, groups: readonly string[], label: string): [string, string][] {
   if (defaults === undefined) return [];
   const entries = Array.isArray(defaults) ? defaults.flatMap((d) => (isPlainObject(d) ? Object.entries(d) : [[d, undefined]])) : isPlainObject(defaults) ? Object.entries(defaults) : null;
   if (!entries) throw ConfigError.single(label, ['defaults'], `expected a mapping of group to preset name, e.g. {model: small-cnn}, got ${show(defaults)}`);
   return entries.map(([group, preset]) => {
-    if (!PRESET_GROUPS.includes(String(group))) throw ConfigError.single(label, ['defaults', String(group)], `unknown preset group; expected one of ${PRESET_GROUPS.join(', ')}`);
+    if (!groups.includes(String(group))) throw ConfigError.single(label, ['defaults', String(group)], `unknown preset group; expected one of ${groups.join(', ')}`);
     if (typeof preset !== 'string') throw ConfigError.single(label, ['defaults', String(group)], `expected a preset name, got ${show(preset)}`);
     return [String(group), preset];
   });

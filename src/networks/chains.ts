@@ -7,13 +7,14 @@
  * solve. Above it, the subspace is built from the inputs of the layer *through the purified layers below*
  * (the defender knows nothing better), which depends on the variant, so every chain solves its own upper layers.
  */
-import type { PurificationConfig } from '../config/practical-schema.ts';
-import type { SolverPool } from '../pipeline/solver-pool.ts';
+import type { SolverPool } from '../solvers/pool.ts';
 import type { SolverSpec } from '../solvers/registry.ts';
 import type { SolveResult, Subspace } from '../solvers/types.ts';
 import { canonicalJson } from '../util/canonical.ts';
+import { groupBy } from '../util/collections.ts';
 import { upperSubspace, type Instance } from './instance.ts';
 import { purifyLayer, rowProblems, type PurifiedLayer } from './purify.ts';
+import type { PurificationConfig } from './schema.ts';
 
 export interface Chain {
   /** Unique per (contamination, solver, variant, threshold). */
@@ -65,13 +66,7 @@ async function layerJobs(chains: readonly Chain[], l: number, done: Map<string, 
 
 /** One solve() call per solver spec and problem shape, holding every row of every job in it. */
 async function solveJobs(jobs: readonly Job[], solvers: SolverPool): Promise<void> {
-  const groups = new Map<string, Job[]>();
-  for (const job of jobs) {
-    const key = `${canonicalJson(job.solver)}|${job.A.m}×${job.A.n}`;
-    if (!groups.has(key)) groups.set(key, []);
-    groups.get(key)!.push(job);
-  }
-  for (const group of groups.values()) {
+  for (const group of groupBy(jobs, (job) => `${canonicalJson(job.solver)}|${job.A.m}×${job.A.n}`).values()) {
     const solver = await solvers.get(group[0].solver);
     const problems = group.flatMap((job) => rowProblems(job.A, job.b));
     const results = await solver.solve(problems);

@@ -1,28 +1,39 @@
 /**
- * The practical kinds' pipelines (registered in src/pipeline/index.ts): `practical` (sparse contamination of a
- * trained MNIST / CIFAR-10 network, then purification) and `backdoor` (BadNets attack, then purification).
+ * What the practical kinds share of the ExperimentKind protocol: which trials share a trained network (family,
+ * instance key), what their solves cost, and the check that their data sets are there before anything runs.
  */
-import type { AnyPracticalConfig, BackdoorConfig, PracticalConfig } from '../config/practical-schema.ts';
-import { DATASET_SHAPE } from '../config/practical-schema.ts';
+import type { TrialTask } from '../core/trial.ts';
 import { loadDataset } from '../data/index.ts';
-import type { Pipeline } from '../pipeline/index.ts';
-import type { TrialTask } from '../pipeline/task.ts';
-import type { StoredTrial } from '../runner/store.ts';
 import { stableHash } from '../util/canonical.ts';
-import { runBackdoorTrials } from './backdoor.ts';
 import { instanceParts } from './instance.ts';
 import { denseShapes } from './network.ts';
-import { runPracticalTrials } from './pipeline.ts';
+import { DATASET_SHAPE, type NetworkExperimentConfig } from './schema.ts';
 
-/** Trials of one family share the trained network: all but contamination, purification and solver. */
-function family(task: TrialTask<unknown>): string {
-  const { trial: _trial, ...parts } = instanceParts(task as TrialTask<AnyPracticalConfig>);
-  return stableHash(parts);
+export interface NetworkHooks<C extends NetworkExperimentConfig> {
+  /** Trials with the same key train the same network (one trial index of one family). */
+  key(task: TrialTask<C>): string;
+  /** Trials of one family share trained networks: all but contamination, purification and solver. */
+  family(task: TrialTask<C>): string;
+  cost(task: TrialTask<C>): number;
+  preflight(configs: readonly C[]): Promise<void>;
+}
+
+/** The hooks of a kind whose networks are also fixed by `extra` of its config (the backdoor kind's attack). */
+export function networkHooks<C extends NetworkExperimentConfig>(extra: (config: C) => Readonly<Record<string, unknown>> = () => ({})): NetworkHooks<C> {
+  return {
+    key: (task) => stableHash(instanceParts(task, extra(task.config))),
+    family(task) {
+      const { trial: _trial, ...parts } = instanceParts(task, extra(task.config));
+      return stableHash(parts);
+    },
+    cost,
+    preflight,
+  };
 }
 
 /** Recovered coordinates × subspace inputs: what the solvers' work grows with. */
-function cost(task: TrialTask<unknown>): number {
-  const { data, network } = (task as TrialTask<AnyPracticalConfig>).config;
+function cost({ config }: TrialTask<NetworkExperimentConfig>): number {
+  const { data, network } = config;
   const n = data.subspaceInputs || data.trainSamples;
   return denseShapes(network, DATASET_SHAPE[data.dataset]).reduce((s, l) => s + l.outputs * (l.inputs + 1) * n, 0);
 }
@@ -32,28 +43,13 @@ function cost(task: TrialTask<unknown>): number {
  * the run with DataUnavailableError (what to download, where to put it) instead of failing every trial, and a
  * CIFAR-10 download (data.download) happens once rather than once per worker.
  */
-async function preflight(configs: readonly unknown[]): Promise<void> {
+async function preflight(configs: readonly NetworkExperimentConfig[]): Promise<void> {
   const seen = new Set<string>();
-  for (const config of configs as AnyPracticalConfig[]) {
-    const { dataset, dir, download } = config.data;
+  for (const { data } of configs) {
+    const { dataset, dir, download } = data;
     const key = `${dataset}|${dir}|${download}`;
     if (seen.has(key)) continue;
     seen.add(key);
     await loadDataset(dataset, { dir: dir || undefined, download });
   }
 }
-
-export const PRACTICAL_PIPELINES = {
-  practical: {
-    family,
-    cost,
-    preflight,
-    run: (tasks, context) => runPracticalTrials(tasks as unknown as TrialTask<PracticalConfig>[], context.solvers) as unknown as Promise<StoredTrial[]>,
-  },
-  backdoor: {
-    family,
-    cost,
-    preflight,
-    run: (tasks, context) => runBackdoorTrials(tasks as unknown as TrialTask<BackdoorConfig>[], context.solvers) as unknown as Promise<StoredTrial[]>,
-  },
-} satisfies Record<string, Pipeline>;

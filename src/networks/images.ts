@@ -6,8 +6,8 @@
  * features for every input. That is a property of real images the purification has to live with (docs/practical.md).
  */
 import * as tf from '@tensorflow/tfjs';
-import type { PracticalDataConfig } from '../config/practical-schema.ts';
 import { loadDataset, seededPermutation, stratifiedSample, subset, toFloat, type ImageSet, type ImageSplit } from '../data/index.ts';
+import type { PracticalDataConfig } from './schema.ts';
 
 const cache = new Map<string, Promise<ImageSplit>>();
 

@@ -4,18 +4,18 @@
  * work unit and trial index; trials that differ only in contamination, purification variant or solver reuse it.
  */
 import * as tf from '@tensorflow/tfjs';
-import { DATASET_SHAPE, type AnyPracticalConfig } from '../config/practical-schema.ts';
-import type { SolverPool } from '../pipeline/solver-pool.ts';
-import type { TrialTask } from '../pipeline/task.ts';
+import type { TrialTask } from '../core/trial.ts';
 import { relativeError } from '../recovery/measure.ts';
+import type { SolverPool } from '../solvers/pool.ts';
 import type { Subspace } from '../solvers/types.ts';
 import { deriveSeed, stableHash } from '../util/canonical.ts';
 import { groupBy } from '../util/collections.ts';
-import { imageTensor, labelArray, loadSplit, selectImages, type TrialImages } from './data.ts';
+import { imageTensor, labelArray, loadSplit, selectImages, type TrialImages } from './images.ts';
 import { accuracy } from './metrics.ts';
 import { convFeaturesChunked, disposeNetwork, initNetwork, inputsOf, predict, type Network } from './network.ts';
 import { epochReporter } from './progress.ts';
 import { layerSubspace, rowProblems } from './purify.ts';
+import { DATASET_SHAPE, type NetworkExperimentConfig } from './schema.ts';
 import { trainDense, type TrainOptions } from './train.ts';
 
 /** Host copy of one dense layer's values (rows × m, row-major) with its shape. */
@@ -47,37 +47,37 @@ export interface Instance {
   readonly trainMs: number;
 }
 
-/** Everything that fixes the trained network, the benign inputs and the test images (not: contamination, purification, solver). */
-export function instanceParts(task: TrialTask<AnyPracticalConfig>): Record<string, unknown> {
+/**
+ * Everything that fixes the trained network, the benign inputs and the test images (not: contamination,
+ * purification, solver), plus what a kind adds to that (`extra`: the backdoor kind's attack).
+ */
+export function instanceParts(task: TrialTask<NetworkExperimentConfig>, extra: Readonly<Record<string, unknown>> = {}): Record<string, unknown> {
   const { data, network, training } = task.config;
   const { dir: _dir, download: _download, ...dataParts } = data;
-  const extra = task.config.kind === 'backdoor' ? { backdoor: task.config.backdoor } : {};
   return { kind: task.config.kind, seed: task.config.seed, trial: task.index, data: dataParts, network, training, ...extra };
 }
 
-export function instanceKey(task: TrialTask<AnyPracticalConfig>): string {
-  return stableHash(instanceParts(task));
-}
-
 /** Runs the trials of each network together (one build and training per network); records come back in task order. */
-export async function runPerNetwork<C extends AnyPracticalConfig, R extends { key: string }>(
+export async function runPerNetwork<C extends NetworkExperimentConfig, R extends { key: string }>(
   tasks: readonly TrialTask<C>[],
+  keyOf: (task: TrialTask<C>) => string,
   runOnNetwork: (group: TrialTask<C>[]) => Promise<R[]>,
 ): Promise<R[]> {
   const records = new Map<string, R>();
-  for (const group of groupBy(tasks, instanceKey).values()) {
+  for (const group of groupBy(tasks, keyOf).values()) {
     for (const record of await runOnNetwork(group)) records.set(record.key, record);
   }
   return tasks.map((t) => records.get(t.key)!);
 }
 
 /** Seed of the clean network (initialisation, training subset, minibatch order): not of how it is evaluated. */
-export function networkSeed(task: TrialTask<AnyPracticalConfig>): number {
+export function networkSeed(task: TrialTask<NetworkExperimentConfig>): number {
   const { data, network, training } = task.config;
   return deriveSeed(task.config.seed, { trial: task.index, dataset: data.dataset, trainSamples: data.trainSamples, network, training });
 }
 
-export async function buildInstance(task: TrialTask<AnyPracticalConfig>): Promise<Instance> {
+/** Train the network of `task` (its key: the kind's instance key) and compute what its trials share. */
+export async function buildInstance(task: TrialTask<NetworkExperimentConfig>, key: string): Promise<Instance> {
   const started = performance.now();
   const { data, network, training } = task.config;
   const seed = networkSeed(task);
@@ -98,7 +98,6 @@ export async function buildInstance(task: TrialTask<AnyPracticalConfig>): Promis
     const dense = (updates: readonly tf.Tensor2D[]) => net.dense.map((w, l) => w.add(updates[l]) as tf.Tensor2D);
     const cleanAcc = await accuracyOf(testFeatures, testLabels, dense(trained.updates));
     const trainAcc = await accuracyOf(trainFeatures, trainLabels, dense(trained.updates));
-    const key = instanceKey(task);
     const subspace0 = await layerSubspace(benignFeatures, `${key}/L0`);
     return {
       key,
@@ -131,7 +130,7 @@ export function disposeInstance(instance: Instance): void {
   tf.dispose([...instance.updates, instance.benignFeatures, instance.testFeatures]);
 }
 
-export function trainOptions(training: AnyPracticalConfig['training'], seed: string, label: string): TrainOptions {
+export function trainOptions(training: NetworkExperimentConfig['training'], seed: string, label: string): TrainOptions {
   return { ...training, seed, onEpoch: epochReporter(label) };
 }
 

@@ -10,7 +10,7 @@
  * that each of its rows is one recovery problem: row j's update lies in span{(h(x_s), 1)} of the layer's inputs.
  */
 import * as tf from '@tensorflow/tfjs';
-import type { NetworkConfig } from '../config/practical-schema.ts';
+import type { NetworkConfig } from './schema.ts';
 import { Rng } from '../util/rng.ts';
 
 export interface ImageShape {

@@ -11,10 +11,11 @@
  *                    the others keep their (possibly corrupted, but then only slightly) value.
  */
 import * as tf from '@tensorflow/tfjs';
-import type { PurificationConfig } from '../config/practical-schema.ts';
-import { assertFiniteArray } from '../recovery/subspace.ts';
+import { rms } from '../recovery/measure.ts';
 import type { L1Problem, SolveResult, Subspace } from '../solvers/types.ts';
+import { assertFiniteArray } from '../util/finite.ts';
 import { augment } from './network.ts';
+import type { PurificationConfig } from './schema.ts';
 
 /** The subspace of a dense layer: (h(x_s), 1) of the benign inputs as columns, downloaded once. */
 export async function layerSubspace(inputs: tf.Tensor2D, id: string): Promise<Subspace> {
@@ -75,8 +76,7 @@ export function purifyLayer(b: Float64Array, results: readonly SolveResult[], sp
   };
 }
 
-export function rms(values: ArrayLike<number>): number {
-  let sum = 0;
-  for (let i = 0; i < values.length; i++) sum += values[i] * values[i];
-  return values.length ? Math.sqrt(sum / values.length) : 0;
+/** The layer a trial's status comes from: a failed one, else one that hit its iteration cap, else the first. */
+export function worstLayer(layers: readonly PurifiedLayer[]): PurifiedLayer {
+  return layers.find((p) => p.status === 'failed') ?? layers.find((p) => p.status === 'max_iterations') ?? layers[0];
 }

@@ -1,15 +1,11 @@
-/** Fields every practical and backdoor trial record starts with, and small helpers the two pipelines share. */
-import type { AnyPracticalConfig, NetworkConfig } from '../config/practical-schema.ts';
-import { DATASET_SHAPE } from '../config/practical-schema.ts';
-import type { TrialTask } from '../pipeline/task.ts';
-import type { SolverSpec } from '../solvers/registry.ts';
+/** Fields every practical and backdoor trial record starts with (and a summary row identifies its cell by). */
+import type { StoredTrial, TrialTask } from '../core/trial.ts';
+import { solverLabel } from '../solvers/registry.ts';
 import type { Instance } from './instance.ts';
 import { denseShapes, featureCount } from './network.ts';
+import { DATASET_SHAPE, type NetworkConfig, type NetworkExperimentConfig } from './schema.ts';
 
-export interface BaseFields {
-  readonly key: string;
-  readonly sweep: string;
-  readonly cell: string;
+export interface BaseFields extends StoredTrial {
   readonly trial: number;
   readonly grid: Readonly<Record<string, unknown>>;
   /** Seed of the trained network. */
@@ -34,13 +30,7 @@ export function networkLabel(net: NetworkConfig): string {
   return [`conv${net.kernel}x${net.filters}`, ...net.hidden.map(String), 'head'].join('-');
 }
 
-/** Solver name as shown in tables: the name, with '+polish' when a polish stage follows. */
-export function solverLabel(spec: SolverSpec): string {
-  const polish = (spec as { polish?: unknown }).polish;
-  return polish ? `${spec.name}+polish` : spec.name;
-}
-
-function shapeFields(config: AnyPracticalConfig) {
+function shapeFields(config: NetworkExperimentConfig) {
   const shape = DATASET_SHAPE[config.data.dataset];
   const layers = denseShapes(config.network, shape);
   return {
@@ -57,13 +47,8 @@ function shapeFields(config: AnyPracticalConfig) {
 }
 
 /** `instance` is the trained network, absent when building it failed (the record then has no seed). */
-export function baseFields(task: TrialTask<AnyPracticalConfig>, instance?: Instance): BaseFields {
+export function baseFields(task: TrialTask<NetworkExperimentConfig>, instance?: Instance): BaseFields {
   return { key: task.key, sweep: task.sweep, cell: task.cell, trial: task.index, grid: task.grid, seed: instance?.seed ?? null, ...shapeFields(task.config) };
-}
-
-
-export function finite(x: number): number | null {
-  return Number.isFinite(x) ? x : null;
 }
 
 /** Parts laid end to end (the layers of a network as one parameter vector). */
@@ -76,4 +61,10 @@ export function concat<T extends Float64Array | Uint8Array>(parts: readonly T[])
     offset += p.length;
   }
   return out;
+}
+
+/** What identifies a cell in both kinds' summaries, taken from its first trial (cells group by these). */
+export function cellFields(first: BaseFields) {
+  const { sweep, cell, dataset, network, variant, solver, train_samples, subspace_inputs } = first;
+  return { sweep, cell, dataset, network, variant, solver, train_samples, subspace_inputs };
 }

@@ -7,13 +7,13 @@
  * its update therefore stays in span{(h(x_s), 1)} exactly. Momentum keeps that (it mixes past gradients); Adam's
  * per-coordinate scaling and weight decay towards 0 would not, so they are not offered.
  *
- * As in src/model/train.ts, the update Δ = θ − θ0 is accumulated in its own tensor: in float32, reading it off
+ * As in the synthetic kind's training (src/kinds/synthetic/train.ts), the update Δ = θ − θ0 is accumulated in its own tensor: in float32, reading it off
  * θ_T − θ0 would bury it in rounding noise when θ0 is much larger.
  */
 import * as tf from '@tensorflow/tfjs';
-import type { PracticalTrainingConfig } from '../config/practical-schema.ts';
 import { seededPermutation } from '../data/index.ts';
 import { logits } from './network.ts';
+import type { PracticalTrainingConfig } from './schema.ts';
 
 export class TrainingDiverged extends Error {
   override name = 'TrainingDiverged';

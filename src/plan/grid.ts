@@ -8,8 +8,7 @@
  *
  * Cells are the cartesian product of the axes, first axis outermost.
  */
-import type { Issue } from '../config/schema.ts';
-import { isPlainObject, show } from '../config/schema.ts';
+import { isPlainObject, show, type Issue } from '../schema/validate.ts';
 
 export interface Axis {
   /** Config key path the axis sets, e.g. ['model', 'width']. */

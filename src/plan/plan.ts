@@ -1,43 +1,29 @@
 /**
- * The plan: a resolved experiment config becomes the list of cells (one per grid point of each sweep) and
- * trials (cell × trial index). Pure: no I/O, no randomness; the same config always gives the same plan.
+ * The plan: a validated experiment becomes cells (one per grid point of each sweep) and trial tasks (cell × trial
+ * index). Pure: no I/O, no randomness; the same config always gives the same plan, and every key is derived from
+ * what a cell or trial is, never from where it sits in the plan.
  */
-import type { CommonConfig } from '../config/common-schema.ts';
-import type { Issue, Schema } from '../config/schema.ts';
-import { schemaAt } from '../config/schema.ts';
+import type { CommonConfig } from '../core/config.ts';
+import type { Cell, TrialTask } from '../core/trial.ts';
+import type { JsonSchema } from '../schema/json.ts';
+import type { Issue } from '../schema/validate.ts';
 import { stableHash } from '../util/canonical.ts';
 import { cartesian, gridAxes, type AxisKind } from './grid.ts';
 
-/** One grid point of one sweep: a complete config for its trials. */
-export interface Cell<C = unknown> {
-  readonly sweep: string;
-  /** Swept values by dotted key path, e.g. {'model.width': 16, 'contamination.fraction': 0.2}. */
-  readonly params: Readonly<Record<string, unknown>>;
-  /** The experiment config with this cell's values applied (and `sweeps` removed). */
-  readonly config: C;
-  readonly key: string;
-}
-
-export interface Trial<C = unknown> {
-  readonly cell: Cell<C>;
-  /** 0-based trial number within the cell. */
-  readonly index: number;
-  /** Unique within the experiment; the resumption key in trials.jsonl. */
-  readonly key: string;
-}
-
-export interface Plan<C = unknown> {
+export interface Plan<C> {
   readonly cells: readonly Cell<C>[];
-  readonly trials: readonly Trial<C>[];
+  readonly trials: readonly TrialTask<C>[];
 }
 
-/** What kind of grid leaf a key path is, read off the schema. */
-export function axisKindIn(schema: Schema): (path: readonly string[]) => AxisKind | undefined {
+/** What kind of grid leaf a key path is, read off the JSON Schema of the config. */
+export function axisKindIn(schema: JsonSchema): (path: readonly string[]) => AxisKind | undefined {
   return (path) => {
-    const node = schemaAt(schema, path);
+    let node: JsonSchema | undefined = schema;
+    for (const key of path) node = node?.type === 'object' ? node.properties?.[key] : undefined;
     if (!node) return undefined;
-    if (node.kind === 'object') return 'section';
-    if (node.kind === 'number') return node.integer ? 'integer' : 'number';
+    if (node.type === 'object' && node.properties) return 'section';
+    if (node.type === 'integer') return 'integer';
+    if (node.type === 'number') return 'number';
     return 'value';
   };
 }
@@ -56,13 +42,13 @@ export interface RawCell {
  * before validation, so defaults and normal forms (e.g. `solver: highs` → a full solver spec) are filled in
  * per cell by the same validation as the base config.
  */
-export function expandSweeps(raw: Record<string, unknown>, schema: Schema): { cells: RawCell[]; issues: Issue[] } {
+export function expandSweeps(raw: Record<string, unknown>, kindOf: (path: readonly string[]) => AxisKind | undefined): { cells: RawCell[]; issues: Issue[] } {
   const { sweeps, ...base } = raw;
   const cells: RawCell[] = [];
   const issues: Issue[] = [];
   for (const [sweep, spec] of Object.entries((sweeps ?? {}) as Record<string, { grid?: unknown }>)) {
     const gridPath = ['sweeps', sweep, 'grid'];
-    const found = gridAxes(spec?.grid, axisKindIn(schema), gridPath);
+    const found = gridAxes(spec?.grid, kindOf, gridPath);
     issues.push(...found.issues);
     if (found.issues.length) continue;
     for (const assignment of cartesian(found.axes)) {
@@ -85,9 +71,10 @@ export function makeCell<C>(raw: RawCell, config: C): Cell<C> {
   return { sweep: raw.sweep, params: raw.params, config, key: `${raw.sweep}/${stableHash(raw.params, 12)}` };
 }
 
-export function buildPlan<C extends CommonConfig>(cells: readonly Cell<C>[], trialsPerCell: (cell: Cell<C>) => number): Plan<C> {
+/** Every cell's trials, `config.trials` of them, in cell order. */
+export function buildPlan<C extends CommonConfig>(cells: readonly Cell<C>[]): Plan<C> {
   const trials = cells.flatMap((cell) =>
-    Array.from({ length: trialsPerCell(cell) }, (_, index) => ({ cell, index, key: `${cell.key}/${index}` })),
+    Array.from({ length: cell.config.trials }, (_, index) => ({ key: `${cell.key}/${index}`, sweep: cell.sweep, cell: cell.key, index, grid: cell.params, config: cell.config })),
   );
   return { cells, trials };
 }

@@ -1,47 +1,73 @@
 /**
- * From a reference (`synthetic-sweep` or a file path) and command-line overrides to a validated experiment:
- * the resolved config (defaults filled, normal forms) and every cell of every sweep, each validated too.
- * Nothing runs and nothing is written until this has succeeded.
+ * From a reference (`synthetic-sweep` or a file path) and command-line overrides to a validated experiment: its
+ * kind, the resolved config (defaults filled, normal forms) and every cell of every sweep, each validated too.
+ * Nothing runs and nothing is written until this has succeeded. The kinds come in as an argument: the plan
+ * knows what a kind's schema says, not which kinds exist.
  */
-import { ConfigError, type LocatedIssue } from './errors.ts';
-import { compose, sourceOf, type ComposeOptions, type Composed } from './load.ts';
-import { formatPath, validate, type Issue } from './schema.ts';
-import { EXPERIMENT_KINDS, type ExperimentConfig } from './kinds.ts';
-import { expandSweeps, makeCell, type Cell } from '../plan/plan.ts';
+import { ConfigError, type LocatedIssue } from '../config/errors.ts';
+import { compose, sourceOf, type ComposeOptions, type Composed } from '../config/load.ts';
+import { COMMON_KEYS, type CommonConfig } from '../core/config.ts';
+import type { ExperimentKind, KindRegistry } from '../core/kind.ts';
+import type { Cell, StoredTrial } from '../core/trial.ts';
+import { toJsonSchema } from '../schema/json.ts';
+import { formatPath, isPlainObject, validate, type Issue } from '../schema/validate.ts';
+import { axisKindIn, expandSweeps, makeCell } from './plan.ts';
 
-export interface ResolvedExperiment<C extends ExperimentConfig = ExperimentConfig> {
+export interface ResolvedExperiment<C extends CommonConfig = CommonConfig, R extends StoredTrial = StoredTrial, S extends { readonly sweep: string } = { readonly sweep: string }> {
+  readonly kind: ExperimentKind<C, R, S>;
   readonly config: C;
   readonly cells: readonly Cell<C>[];
   /** The experiment file it was read from. */
   readonly file: string;
 }
 
-export function resolveExperiment(ref: string, options: ComposeOptions): ResolvedExperiment {
-  const composed = compose(ref, options);
-  const kind = composed.raw.kind ?? 'synthetic';
-  const schema = EXPERIMENT_KINDS[String(kind) as keyof typeof EXPERIMENT_KINDS];
-  if (!schema) {
-    throw ConfigError.single(sourceOf(composed, ['kind']), ['kind'], `expected one of ${Object.keys(EXPERIMENT_KINDS).join(', ')}, got ${JSON.stringify(kind)}`);
-  }
-  const base = validate(schema, composed.raw);
-  if (base.issues.length) throw new ConfigError(locate(composed, base.issues));
-  const config = base.value as ExperimentConfig;
+export type ResolveOptions = Omit<ComposeOptions, 'groups'>;
 
-  const expanded = expandSweeps(composed.raw, schema);
+/** Resolve an experiment of any kind in `kinds`; a config without `kind:` is of the first kind listed. */
+export function resolveExperiment(ref: string, options: ResolveOptions, kinds: KindRegistry): ResolvedExperiment {
+  const composed = compose(ref, { ...options, groups: presetGroups(Object.values(kinds)) });
+  const name = composed.raw.kind ?? Object.keys(kinds)[0];
+  const kind = typeof name === 'string' ? kinds[name] : undefined;
+  if (!kind) {
+    throw ConfigError.single(sourceOf(composed, ['kind']), ['kind'], `expected one of ${Object.keys(kinds).join(', ')}, got ${JSON.stringify(name)}`);
+  }
+  return resolveComposed(kind, composed);
+}
+
+/** Resolve an experiment that must be of `kind` (its config then has that kind's type). */
+export function resolveAs<C extends CommonConfig, R extends StoredTrial, S extends { readonly sweep: string }>(kind: ExperimentKind<C, R, S>, ref: string, options: ResolveOptions): ResolvedExperiment<C, R, S> {
+  return resolveComposed(kind, compose(ref, { ...options, groups: presetGroups([kind]) }));
+}
+
+/** Top-level keys a preset may fill: every key of the kinds' configs but the common ones, in order. */
+function presetGroups(kinds: readonly ExperimentKind[]): string[] {
+  const keys = kinds.flatMap((k) => Object.keys(toJsonSchema(k.schema).properties ?? {}));
+  return [...new Set(keys)].filter((k) => !COMMON_KEYS.includes(k));
+}
+
+function resolveComposed<C extends CommonConfig, R extends StoredTrial, S extends { readonly sweep: string }>(kind: ExperimentKind<C, R, S>, composed: Composed): ResolvedExperiment<C, R, S> {
+  const base = validate(kind.schema, withoutNulls(composed.raw));
+  if (!base.ok) throw new ConfigError(locate(composed, base.issues));
+
+  const expanded = expandSweeps(composed.raw, axisKindIn(toJsonSchema(kind.schema)));
   if (expanded.issues.length) throw new ConfigError(locate(composed, expanded.issues));
-  const cells: Cell<ExperimentConfig>[] = [];
+  const cells: Cell<C>[] = [];
   const issues: LocatedIssue[] = [];
   for (const raw of expanded.cells) {
-    const checked = validate(schema, { ...raw.raw, sweeps: composed.raw.sweeps });
-    if (checked.issues.length) {
-      issues.push(...checked.issues.map((issue) => locateInCell(composed, issue, raw.params, raw.origins)));
-      continue;
-    }
-    cells.push(makeCell(raw, { ...(checked.value as ExperimentConfig), sweeps: {} }));
+    const checked = validate(kind.schema, withoutNulls({ ...raw.raw, sweeps: composed.raw.sweeps }));
+    if (!checked.ok) issues.push(...checked.issues.map((issue) => locateInCell(composed, issue, raw.params, raw.origins)));
+    else cells.push(makeCell(raw, { ...checked.value, sweeps: {} }));
   }
   if (issues.length) throw new ConfigError(dedupe(issues));
   if (cells.length === 0) throw ConfigError.single(sourceOf(composed, ['sweeps']), ['sweeps'], 'the sweeps define no cells');
-  return { config, cells, file: composed.file };
+  return { kind, config: base.value, cells, file: composed.file };
+}
+
+/** YAML writes an empty key (`model:`) as null; it means "not given", so the defaults apply. */
+function withoutNulls(value: Record<string, unknown>): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(value)) if (v !== null) out[k] = isPlainObject(v) ? withoutNulls(v) : v;
+  return out;
 }
 
 function locate(composed: Composed, issues: readonly Issue[]): LocatedIssue[] {

@@ -2,9 +2,25 @@
  * Sparse contamination (RESEARCH.md §3): θ~ = θ_T + z with z nonzero on a random set of coordinates.
  * Works on the update: the recovery problem only ever sees b = θ~ − θ0 = Δ + z.
  */
-import type { ContaminationConfig } from '../config/synthetic-schema.ts';
+import * as z from 'zod';
+import type { Shape } from '../schema/define.ts';
 import type { Subspace } from '../solvers/types.ts';
 import { Rng } from '../util/rng.ts';
+
+/** Where, how many and how large: the corruption keys every experiment kind shares. */
+export const sparseCorruptionFields = {
+  fraction: z.number().min(0).max(1).default(0.1).describe('ε, share of corrupted coordinates'),
+  count: z.enum(['bernoulli', 'exact']).default('bernoulli').describe('independent coin per coordinate, or exactly round(εm)'),
+  distribution: z.enum(['gaussian', 'uniform', 'constant']).default('gaussian').describe('shape of a corruption value: N(0, s²), magnitude uniform in [s/2, s], or magnitude s'),
+  scale: z.number().gt(0).default(10).describe('size s of a corruption, in units of relativeTo'),
+  relativeTo: z.enum(['update', 'params', 'absolute']).default('update').describe("unit of scale: RMS of the layer's θ_T − θ0, RMS of θ_T, or 1"),
+};
+
+/** The sign of the corruption: random, or aligned with a random vector of the subspace (the hardest for l1). */
+export const corruptionSign = z.enum(['random', 'aligned']).default('random').describe('random signs or aligned with a subspace vector');
+
+const spec = z.strictObject({ ...sparseCorruptionFields, sign: corruptionSign });
+export type CorruptionSpec = Shape<typeof spec>;
 
 export interface Contaminated {
   /** θ~ − θ0 = Δ + z, length m. */
@@ -27,7 +43,7 @@ export interface ContaminationScales {
  */
 export function contaminate(
   delta: Float64Array,
-  spec: Pick<ContaminationConfig, 'fraction' | 'count' | 'distribution' | 'scale' | 'relativeTo' | 'sign'>,
+  spec: CorruptionSpec,
   eligible: { start: number; end: number },
   scales: ContaminationScales,
   rng: Rng,
@@ -63,11 +79,4 @@ function alignedSigns(subspace: Subspace | undefined, rows: Int32Array, rng: Rng
     for (let j = 0; j < subspace.n; j++) h += subspace.data[i * subspace.n + j] * g[j];
     return h >= 0 ? 1 : -1;
   });
-}
-
-/** Root mean square of a vector. */
-export function rms(values: ArrayLike<number>): number {
-  let sum = 0;
-  for (let i = 0; i < values.length; i++) sum += values[i] * values[i];
-  return values.length ? Math.sqrt(sum / values.length) : 0;
 }

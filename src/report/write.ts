@@ -1,22 +1,20 @@
 /**
  * From trials.jsonl to summary.csv and figures/: the last stage of a run, also runnable on its own (--report).
- * Each experiment kind has its reporter: how trials aggregate into summary rows and which figures it draws.
+ * Generic: the kind says how trials become summary rows and which figure kinds exist; this writes the table,
+ * draws every figure each sweep asks for from that sweep's rows, and renders them.
  */
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { ExperimentConfig } from '../config/kinds.ts';
-import type { SyntheticConfig } from '../config/synthetic-schema.ts';
-import type { SyntheticTrialRecord } from '../pipeline/synthetic.ts';
-import type { OutputLayout } from '../runner/output.ts';
-import type { StoredTrial } from '../runner/store.ts';
+import type { CommonConfig } from '../core/config.ts';
+import type { ExperimentKind, NamedFigure } from '../core/kind.ts';
+import type { OutputLayout } from '../core/output.ts';
+import type { StoredTrial } from '../core/trial.ts';
+import { toCsv } from './csv.ts';
 import { renderFigure } from './render.ts';
-import { compareSolvers, REFERENCE_SOLVER, solverCsv, solverTable } from './solver-agreement.ts';
-import { summarize, summaryCsv } from './summary.ts';
-import { syntheticFigures, type NamedFigure } from './synthetic-figures.ts';
-import { PRACTICAL_REPORTERS } from './practical-report.ts';
 
 export interface ReportFiles {
   readonly summary: string;
+  /** PNG paths (each with its .svg and .vl.json beside it). */
   readonly figures: string[];
   /** Further tables written beside summary.csv (e.g. solvers.csv). */
   readonly tables: string[];
@@ -24,39 +22,36 @@ export interface ReportFiles {
   readonly text: string;
 }
 
-/** A kind's report: the summary table as CSV text, further tables, the figures to render, text to print. */
-export interface Report {
-  readonly csv: string;
-  readonly figures: readonly NamedFigure[];
-  readonly tables?: readonly { name: string; csv: string }[];
-  readonly text?: string;
-}
-
-export type Reporter = (config: ExperimentConfig, records: readonly StoredTrial[]) => Report;
-
-const synthetic: Reporter = (config, records) => {
-  const trials = records as unknown as SyntheticTrialRecord[];
-  const rows = summarize(trials);
-  const solvers = compareSolvers(trials);
-  return {
-    csv: summaryCsv(rows),
-    figures: syntheticFigures(config as SyntheticConfig, config.sweeps, rows, trials),
-    tables: solvers ? [{ name: 'solvers.csv', csv: solverCsv(solvers) }] : [],
-    text: solvers ? `solver comparison (reference: ${REFERENCE_SOLVER}, same trials):\n${solverTable(solvers)}` : '',
-  };
-};
-
-export const REPORTERS: Record<ExperimentConfig['kind'], Reporter> = { synthetic, ...PRACTICAL_REPORTERS };
-
-export async function writeReport(config: ExperimentConfig, records: readonly StoredTrial[], out: OutputLayout): Promise<ReportFiles> {
-  const report = REPORTERS[config.kind](config, records);
-  writeFileSync(out.summary, report.csv);
-  const tables = (report.tables ?? []).map(({ name, csv }) => {
+export async function writeReport<C extends CommonConfig, R extends StoredTrial, S extends { readonly sweep: string }>(
+  kind: ExperimentKind<C, R, S>,
+  config: C,
+  records: readonly R[],
+  out: OutputLayout,
+): Promise<ReportFiles> {
+  const rows = kind.summarize(records);
+  writeFileSync(out.summary, toCsv(rows, kind.columns));
+  const extras = kind.extras?.(records) ?? { tables: [], text: '' };
+  const tables = extras.tables.map(({ name, csv }) => {
     const path = join(out.dir, name);
     writeFileSync(path, csv);
     return path;
   });
-  const written: string[] = [];
-  for (const figure of report.figures) written.push((await renderFigure(figure.spec, out.figures, figure.name)).png);
-  return { summary: out.summary, figures: written, tables, text: report.text ?? '' };
+  const figures: string[] = [];
+  for (const figure of drawFigures(kind, config, rows, records)) figures.push((await renderFigure(figure.spec, out.figures, figure.name)).png);
+  return { summary: out.summary, figures, tables, text: extras.text };
+}
+
+/** Every figure every sweep asks for, drawn from that sweep's rows and records (a sweep with no rows draws none). */
+export function drawFigures<C extends CommonConfig, R extends StoredTrial, S extends { readonly sweep: string }>(
+  kind: ExperimentKind<C, R, S>,
+  config: C,
+  rows: readonly S[],
+  records: readonly R[],
+): NamedFigure[] {
+  return Object.entries(config.sweeps).flatMap(([sweep, spec]) => {
+    const sweepRows = rows.filter((r) => r.sweep === sweep);
+    if (sweepRows.length === 0) return [];
+    const context = { sweep, config, rows: sweepRows, records: records.filter((r) => r.sweep === sweep) };
+    return spec.figures.flatMap((request) => kind.figures[request.kind].draw(request, context));
+  });
 }

@@ -1,32 +1,12 @@
 /**
- * The output folder contract: config.json (fully resolved), manifest.json, trials.jsonl, summary.csv and
- * figures/. A folder holds the results of exactly one config; rerunning that config resumes, another config
- * is refused (unless --fresh).
+ * Preparing an output folder (its layout: src/core/output.ts). A folder holds the results of exactly one config;
+ * rerunning that config resumes, another config is refused (unless --fresh).
  */
 import { existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
-import { join } from 'node:path';
+import type { OutputLayout } from '../core/output.ts';
+import { isPlainObject } from '../schema/validate.ts';
 import { canonicalJson } from '../util/canonical.ts';
 import { writeAtomic } from './store.ts';
-
-export interface OutputLayout {
-  readonly dir: string;
-  readonly config: string;
-  readonly manifest: string;
-  readonly trials: string;
-  readonly summary: string;
-  readonly figures: string;
-}
-
-export function outputLayout(dir: string): OutputLayout {
-  return {
-    dir,
-    config: join(dir, 'config.json'),
-    manifest: join(dir, 'manifest.json'),
-    trials: join(dir, 'trials.jsonl'),
-    summary: join(dir, 'summary.csv'),
-    figures: join(dir, 'figures'),
-  };
-}
 
 export class OutputConflict extends Error {
   override name = 'OutputConflict';
@@ -59,7 +39,7 @@ export function prepareOutput(out: OutputLayout, config: object, options: { fres
 }
 
 function withoutExecution(config: object): Record<string, unknown> {
-  const copy = { ...(config as Record<string, unknown>) };
+  const copy: Record<string, unknown> = { ...config };
   for (const key of EXECUTION_ONLY) delete copy[key];
   return copy;
 }
@@ -67,8 +47,7 @@ function withoutExecution(config: object): Record<string, unknown> {
 /** Dotted paths at which two JSON values differ. */
 export function diffKeys(a: unknown, b: unknown, path = ''): string[] {
   if (canonicalJson(a) === canonicalJson(b)) return [];
-  const isObj = (v: unknown) => typeof v === 'object' && v !== null && !Array.isArray(v);
-  if (!isObj(a) || !isObj(b)) return [path || '(top level)'];
-  const keys = new Set([...Object.keys(a as object), ...Object.keys(b as object)]);
-  return [...keys].flatMap((k) => diffKeys((a as Record<string, unknown>)[k], (b as Record<string, unknown>)[k], path ? `${path}.${k}` : k));
+  if (!isPlainObject(a) || !isPlainObject(b)) return [path || '(top level)'];
+  const keys = new Set([...Object.keys(a), ...Object.keys(b)]);
+  return [...keys].flatMap((k) => diffKeys(a[k], b[k], path ? `${path}.${k}` : k));
 }

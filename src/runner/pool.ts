@@ -2,25 +2,34 @@
  * Running work units on N workers (worker threads, each with its own tfjs backend and solvers) or, with one
  * worker, in this thread. Results are reported unit by unit as they finish; their order does not matter
  * because every trial's result depends only on its own seed and parameters.
+ *
+ * A worker starts from a module URL, not from objects: it is told where the kind registry is (`kinds`) and which
+ * kind to run, and imports the registry itself. So the runner runs any kind without importing one.
  */
 import { Worker } from 'node:worker_threads';
+import type { CommonConfig } from '../core/config.ts';
+import type { ExperimentKind } from '../core/kind.ts';
+import type { StoredTrial } from '../core/trial.ts';
 import type { BackendName } from '../tensor/backend.ts';
 import { UnitExecutor } from './execute.ts';
-import type { StoredTrial } from './store.ts';
 import type { WorkUnit } from './units.ts';
-import type { FromWorker, ToWorker } from './worker.ts';
+import type { FromWorker, ToWorker, WorkerSetup } from './worker.ts';
 
-export interface PoolOptions {
+export interface PoolOptions<C extends CommonConfig, R extends StoredTrial> {
   readonly workers: number;
   readonly backend: BackendName;
-  readonly onResult: (records: StoredTrial[], unit: WorkUnit) => void;
+  /** The kind, run in this thread when there is one worker. */
+  readonly kind: Pick<ExperimentKind<C, R>, 'name' | 'run'>;
+  /** URL of the module exporting the kind registry as `KINDS` (src/kinds/index.ts), which worker threads import. */
+  readonly kinds: string;
+  readonly onResult: (records: R[], unit: WorkUnit<C>) => void;
 }
 
 export class WorkerFailure extends Error {
   override name = 'WorkerFailure';
 }
 
-export async function runUnits(units: readonly WorkUnit[], options: PoolOptions): Promise<void> {
+export async function runUnits<C extends CommonConfig, R extends StoredTrial>(units: readonly WorkUnit<C>[], options: PoolOptions<C, R>): Promise<void> {
   if (units.length === 0) return;
   const count = Math.min(options.workers, units.length);
   if (count <= 1) return runInProcess(units, options);
@@ -28,8 +37,8 @@ export async function runUnits(units: readonly WorkUnit[], options: PoolOptions)
   await Promise.all(Array.from({ length: count }, () => workerLoop(queue, options)));
 }
 
-async function runInProcess(units: readonly WorkUnit[], options: PoolOptions): Promise<void> {
-  const executor = await UnitExecutor.create(options.backend);
+async function runInProcess<C extends CommonConfig, R extends StoredTrial>(units: readonly WorkUnit<C>[], options: PoolOptions<C, R>): Promise<void> {
+  const executor = await UnitExecutor.create(options.kind, options.backend);
   try {
     for (const unit of units) options.onResult(await executor.run(unit), unit);
   } finally {
@@ -38,10 +47,10 @@ async function runInProcess(units: readonly WorkUnit[], options: PoolOptions): P
 }
 
 /** One worker takes units from the shared queue until it is empty. */
-function workerLoop(queue: WorkUnit[], options: PoolOptions): Promise<void> {
+function workerLoop<C extends CommonConfig, R extends StoredTrial>(queue: WorkUnit<C>[], options: PoolOptions<C, R>): Promise<void> {
   return new Promise((resolve, reject) => {
-    const worker = spawnWorker(options.backend);
-    let current: WorkUnit | undefined;
+    const worker = spawnWorker({ backend: options.backend, kinds: options.kinds, kind: options.kind.name });
+    let current: WorkUnit<C> | undefined;
     let settled = false;
     const fail = (err: Error) => {
       if (settled) return;
@@ -59,13 +68,13 @@ function workerLoop(queue: WorkUnit[], options: PoolOptions): Promise<void> {
         resolve();
       }
     };
-    worker.on('message', (message: FromWorker) => {
+    worker.on('message', (message: FromWorker<R>) => {
       if (message.type === 'ready') return next();
       if (message.type === 'done') {
         try {
-          options.onResult(message.records as StoredTrial[], current!);
+          options.onResult(message.records, current!);
         } catch (err) {
-          return fail(err as Error);
+          return fail(err instanceof Error ? err : new Error(String(err)));
         }
         return next();
       }
@@ -79,8 +88,8 @@ function workerLoop(queue: WorkUnit[], options: PoolOptions): Promise<void> {
 }
 
 /** Worker threads do not inherit tsx's loader; register it in the thread before importing the worker module. */
-function spawnWorker(backend: BackendName): Worker {
+function spawnWorker(setup: WorkerSetup): Worker {
   const entry = new URL('./worker.ts', import.meta.url).href;
   const bootstrap = `import { register } from 'tsx/esm/api'; register(); await import(${JSON.stringify(entry)});`;
-  return new Worker(bootstrap, { eval: true, workerData: { backend } });
+  return new Worker(bootstrap, { eval: true, workerData: setup });
 }

@@ -1,25 +1,34 @@
 /**
- * Running an experiment: resolved config → plan → pending trials (those not already in trials.jsonl) →
- * work units on the worker pool → trials.jsonl → summary.csv and figures. Resumable at any point.
+ * Running an experiment: resolved experiment → plan → pending trials (those not already in trials.jsonl) →
+ * work units on the worker pool → trials.jsonl. Resumable at any point. The runner receives the kind and knows
+ * nothing of models; the report (summary.csv, figures) is the caller's next step (src/report/write.ts).
  */
 import { availableParallelism } from 'node:os';
-import type { ExperimentConfig } from '../config/kinds.ts';
-import type { ResolvedExperiment } from '../config/resolve.ts';
+import type { CommonConfig } from '../core/config.ts';
+import type { ExperimentKind } from '../core/kind.ts';
+import { outputLayout, type OutputLayout } from '../core/output.ts';
+import type { Cell, StoredTrial } from '../core/trial.ts';
 import { buildPlan } from '../plan/plan.ts';
-import { PIPELINES } from '../pipeline/index.ts';
-import { toTask } from '../pipeline/task.ts';
-import { writeReport, type ReportFiles } from '../report/report.ts';
 import { activeBackend, useBackend } from '../tensor/backend.ts';
 import { gitState, machine, packageVersions, type Manifest } from './manifest.ts';
-import { outputLayout, prepareOutput, type OutputLayout } from './output.ts';
+import { prepareOutput } from './output.ts';
 import { runUnits } from './pool.ts';
 import { Progress, type ProgressSink } from './progress.ts';
 import { TrialStore, writeAtomic } from './store.ts';
 import { makeUnits } from './units.ts';
 
+/** What to run: a kind, its resolved config and the cells of its sweeps (src/plan/resolve.ts). */
+export interface Experiment<C extends CommonConfig, R extends StoredTrial> {
+  readonly kind: Pick<ExperimentKind<C, R>, 'name' | 'family' | 'cost' | 'run' | 'preflight'>;
+  readonly config: C;
+  readonly cells: readonly Cell<C>[];
+}
+
 export interface RunOptions {
   readonly outDir: string;
   readonly fresh: boolean;
+  /** URL of the module exporting the kind registry as `KINDS` (worker threads import it). */
+  readonly kinds: string;
   /** Project root (for the manifest's git commit and package versions). */
   readonly root: string;
   readonly command: string;
@@ -27,26 +36,27 @@ export interface RunOptions {
   readonly progress?: ProgressSink;
 }
 
-export interface RunOutcome {
+export interface RunOutcome<R extends StoredTrial> {
   readonly out: OutputLayout;
   readonly planned: number;
   readonly ran: number;
   readonly resumedFrom: number;
-  readonly report: ReportFiles;
+  /** Every trial of the plan, in plan order (also what trials.jsonl now holds). */
+  readonly records: readonly R[];
 }
 
-export async function runExperiment(resolved: ResolvedExperiment, options: RunOptions): Promise<RunOutcome> {
-  const { config } = resolved;
+export async function runExperiment<C extends CommonConfig, R extends StoredTrial>(experiment: Experiment<C, R>, options: RunOptions): Promise<RunOutcome<R>> {
+  const { kind, config, cells } = experiment;
   const log = options.log ?? (() => {});
   await useBackend(config.backend); // fail before touching the output folder if the backend is unavailable
-  await PIPELINES[config.kind].preflight?.(resolved.cells.map((c) => c.config)); // likewise for missing data
+  await kind.preflight?.(cells.map((c) => c.config)); // likewise for missing data
   const out = outputLayout(options.outDir);
   prepareOutput(out, config, { fresh: options.fresh });
-  const store = TrialStore.open(out.trials);
+  const store = TrialStore.open<R>(out.trials);
   if (store.repairedBytes > 0) log(`repaired ${out.trials}: dropped a torn final line (${store.repairedBytes} bytes)`);
 
-  const plan = buildPlan(resolved.cells, (cell) => cell.config.trials);
-  const pending = plan.trials.filter((t) => !store.has(t.key)).map(toTask);
+  const plan = buildPlan(cells);
+  const pending = plan.trials.filter((t) => !store.has(t.key));
   const resumedFrom = plan.trials.length - pending.length;
   if (resumedFrom > 0) log(`resuming: ${resumedFrom} of ${plan.trials.length} trials already done in ${out.trials}`);
 
@@ -54,11 +64,12 @@ export async function runExperiment(resolved: ResolvedExperiment, options: RunOp
   const manifest = startManifest(config, options, plan.trials.length, resumedFrom, workers);
   writeManifest(out, manifest, store.size);
 
-  const units = makeUnits(pending, workers);
   const progress = new Progress(config.name, plan.trials.length, resumedFrom, options.progress);
-  await runUnits(units, {
+  await runUnits(makeUnits(pending, workers, kind), {
     workers,
     backend: config.backend,
+    kind,
+    kinds: options.kinds,
     onResult: (records) => {
       store.append(records);
       progress.advance(records.length);
@@ -67,13 +78,12 @@ export async function runExperiment(resolved: ResolvedExperiment, options: RunOp
   progress.finish();
 
   store.finalize(plan.trials.map((t) => t.key));
-  const inPlan = new Set(plan.trials.map((t) => t.key));
-  const report = await writeReport(config, store.records().filter((r) => inPlan.has(r.key)), out);
   writeManifest(out, { ...manifest, ended_at: new Date().toISOString() }, store.size);
-  return { out, planned: plan.trials.length, ran: pending.length, resumedFrom, report };
+  const inPlan = new Set(plan.trials.map((t) => t.key));
+  return { out, planned: plan.trials.length, ran: pending.length, resumedFrom, records: store.records().filter((r) => inPlan.has(r.key)) };
 }
 
-function startManifest(config: ExperimentConfig, options: RunOptions, planned: number, resumedFrom: number, workers: number): Manifest {
+function startManifest(config: CommonConfig, options: RunOptions, planned: number, resumedFrom: number, workers: number): Manifest {
   return {
     experiment: config.name,
     command: options.command,

@@ -4,23 +4,20 @@
  * returns the finished trials by key, so a resumed run neither loses nor repeats a trial.
  */
 import { appendFileSync, existsSync, openSync, closeSync, ftruncateSync, readFileSync, renameSync, writeFileSync, fsyncSync } from 'node:fs';
+import type { StoredTrial } from '../core/trial.ts';
 
-export interface StoredTrial {
-  readonly key: string;
-  readonly [field: string]: unknown;
-}
-
-export class TrialStore {
+/** The finished trials of one output folder, of one kind's record type R (read back as that kind wrote them). */
+export class TrialStore<R extends { readonly key: string } = StoredTrial> {
   private constructor(
     readonly path: string,
-    private readonly done: Map<string, StoredTrial>,
+    private readonly done: Map<string, R>,
     /** Bytes cut off the end on opening (a torn line), for the log. */
     readonly repairedBytes: number,
   ) {}
 
   /** Open (or create) the store; a torn final line is cut off, a corrupt line elsewhere is an error. */
-  static open(path: string): TrialStore {
-    const done = new Map<string, StoredTrial>();
+  static open<R extends { readonly key: string } = StoredTrial>(path: string): TrialStore<R> {
+    const done = new Map<string, R>();
     if (!existsSync(path)) {
       writeFileSync(path, '');
       return new TrialStore(path, done, 0);
@@ -29,7 +26,7 @@ export class TrialStore {
     const complete = text.lastIndexOf('\n') + 1; // everything after the last newline is a torn write
     const lines = text.slice(0, complete).split('\n').filter((l) => l.length > 0);
     lines.forEach((line, i) => {
-      let record: StoredTrial;
+      let record: R;
       try {
         record = JSON.parse(line);
       } catch {
@@ -51,12 +48,12 @@ export class TrialStore {
     return this.done.size;
   }
 
-  records(): StoredTrial[] {
+  records(): R[] {
     return [...this.done.values()];
   }
 
   /** Append finished trials in one write: either whole lines land or the tail is torn and repaired on reopen. */
-  append(records: readonly StoredTrial[]): void {
+  append(records: readonly R[]): void {
     const fresh = records.filter((r) => !this.done.has(r.key));
     if (fresh.length === 0) return;
     appendFileSync(this.path, fresh.map((r) => JSON.stringify(r) + '\n').join(''));

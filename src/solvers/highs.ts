@@ -9,17 +9,19 @@
  * (computed in float64 from A and u). Problems are solved one after another (HiGHS is single-threaded here).
  */
 import loadHighs from 'highs';
+import * as z from 'zod';
+import type { Shape } from '../schema/define.ts';
+import { defineSolver } from './define.ts';
 import { invalidReason, checkBatchShape, failedResult, l1Distance } from './linalg.ts';
 import type { L1Problem, SolveResult, Solver } from './types.ts';
 
-export interface HighsOptions {
-  /** HiGHS LP algorithm: `choose` lets HiGHS decide (its option `solver`). */
-  algorithm: 'choose' | 'simplex' | 'ipm';
-  /** Per-problem time limit in seconds (absent: no limit). */
-  timeLimitSeconds?: number;
-}
+export const highsOptions = z.strictObject({
+  algorithm: z.enum(['choose', 'simplex', 'ipm']).default('choose').describe("HiGHS LP algorithm ('choose': HiGHS decides)"),
+  timeLimitSeconds: z.number().gt(0).default(600).describe('time limit per problem; a problem that hits it is recorded as failed'),
+});
 
-export const HIGHS_DEFAULTS: HighsOptions = { algorithm: 'choose' };
+export type HighsOptions = Shape<typeof highsOptions>;
+export const HIGHS_DEFAULTS: HighsOptions = highsOptions.parse({});
 
 type HighsModule = Awaited<ReturnType<typeof loadHighs>>;
 let highsModule: Promise<HighsModule> | undefined;
@@ -61,7 +63,7 @@ function solveOne(highs: HighsModule, problem: L1Problem, index: number, opts: H
     model.options.set({
       output_flag: false,
       solver: opts.algorithm,
-      ...(opts.timeLimitSeconds !== undefined ? { time_limit: opts.timeLimitSeconds } : {}),
+      time_limit: opts.timeLimitSeconds,
     });
     model.run();
     const code = model.getModelStatus();
@@ -148,3 +150,5 @@ function iterationCount(model: { info: { get(name: string): number | bigint } })
   }
   return total;
 }
+
+export const highs = defineSolver('highs', 'exact LP in HiGHS (float64), the reference', highsOptions, createHighs);

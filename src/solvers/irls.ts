@@ -20,32 +20,25 @@
  * dual residual (reported as 0), so `epsPrimal` alone stops an uncertified run.
  */
 import * as tf from '@tensorflow/tfjs';
-import { bySegment, solveFirstOrder, type FirstOrderMethod, type FirstOrderOptions, type Segment, type State } from './admm.ts';
+import * as z from 'zod';
+import type { Shape } from '../schema/define.ts';
+import { defineSolver } from './define.ts';
+import { bySegment, firstOrderFields, solveFirstOrder, type FirstOrderMethod, type Segment, type State } from './first-order.ts';
 import { cholesky, cholSolve, TensorCache, type Basis } from './linalg.ts';
 import type { Solver, Subspace } from './types.ts';
 
-export interface IrlsOptions extends FirstOrderOptions {
-  /** Initial smoothing ε₀ (units: median|b − P b|). */
-  eps0: number;
-  /** ε_{t+1} = max(ε_t · decay, epsMin). */
-  decay: number;
-  epsMin: number;
-}
+// IRLS has no dual residual (it reports 0), so it has no epsDual: epsPrimal alone stops an uncertified run.
+const { epsDual: _none, ...shared } = firstOrderFields({ maxIterations: 100, checkEvery: 5, epsPrimal: 1e-7, epsDual: 1, adapt: false, mu: 10, tau: 2, backoff: 0.2 });
 
-export const IRLS_DEFAULTS: IrlsOptions = {
-  maxIterations: 100,
-  checkEvery: 5,
-  epsPrimal: 1e-7,
-  epsDual: Infinity,
-  adapt: false,
-  mu: 10,
-  tau: 2,
-  certify: true,
-  backoff: 0.2,
-  eps0: 1,
-  decay: 0.7,
-  epsMin: 1e-5,
-};
+export const irlsOptions = z.strictObject({
+  ...shared,
+  eps0: z.number().gt(0).default(1).describe('initial smoothing, in units of median|b − Pb|'),
+  decay: z.number().gt(0).max(1).default(0.7).describe('ε shrinks by this factor per iteration'),
+  epsMin: z.number().gt(0).default(1e-5).describe('smallest smoothing'),
+});
+
+export type IrlsOptions = Shape<typeof irlsOptions>;
+export const IRLS_DEFAULTS: IrlsOptions = irlsOptions.parse({});
 
 interface IrlsOp {
   readonly Q: tf.Tensor2D; // m×r
@@ -162,7 +155,9 @@ export function createIrls(options: Partial<IrlsOptions> = {}): Solver {
   const method = new IrlsMethod(opts);
   return {
     name: 'irls',
-    solve: (problems) => solveFirstOrder('irls', method, opts, 1, problems),
+    solve: (problems) => solveFirstOrder('irls', method, { ...opts, epsDual: Infinity }, 1, problems),
     dispose: () => method.dispose(),
   };
 }
+
+export const irls = defineSolver('irls', 'batched iteratively reweighted least squares with a shrinking smoothing ε', irlsOptions, createIrls);

@@ -5,6 +5,8 @@
  * into every coordinate.
  */
 import * as tf from '@tensorflow/tfjs';
+import * as z from 'zod';
+import { defineSolver } from './define.ts';
 import { assertBackend, checkBatchShape, groupBatch, l1Distance, orthonormalBasis, stackRows, TensorCache } from './linalg.ts';
 import type { L1Problem, SolveResult, Solver } from './types.ts';
 
@@ -42,3 +44,5 @@ async function projectRows(cache: TensorCache, id: string, basis: { Q: Float64Ar
   D.dispose();
   return out;
 }
+
+export const l2 = defineSolver('l2', 'baseline: least-squares projection onto the subspace', z.strictObject({}), createL2);

@@ -1,4 +1,6 @@
 /** Baseline: no repair, delta = b (the contaminated update is kept as it is). Non-finite input still fails. */
+import * as z from 'zod';
+import { defineSolver } from './define.ts';
 import { checkBatchShape, failedResult, invalidReason } from './linalg.ts';
 import type { L1Problem, SolveResult, Solver } from './types.ts';
 
@@ -15,3 +17,5 @@ export function createNone(): Solver {
     },
   };
 }
+
+export const none = defineSolver('none', 'baseline: no repair (θ^ = θ~)', z.strictObject({}), createNone);

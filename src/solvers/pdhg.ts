@@ -22,37 +22,24 @@
  * count grows with the condition number of A; `operator: 'basis'` iterates with Q instead.
  */
 import * as tf from '@tensorflow/tfjs';
-import { bySegment, solveFirstOrder, type FirstOrderMethod, type FirstOrderOptions, type Segment, type State } from './admm.ts';
+import * as z from 'zod';
+import type { Shape } from '../schema/define.ts';
+import { defineSolver } from './define.ts';
+import { bySegment, firstOrderFields, solveFirstOrder, type FirstOrderMethod, type Segment, type State } from './first-order.ts';
 import { spectralNorm, TensorCache, type Basis } from './linalg.ts';
 import type { Solver, Subspace } from './types.ts';
 
-export interface PdhgOptions extends FirstOrderOptions {
-  /**
-   * The operator iterated with: 'A' (the subspace as given, scaled to unit norm: matmul only, no factorisation)
-   * or 'basis' (the orthonormal basis Q of range(A), zero-padded to n columns: same minimiser, perfectly
-   * conditioned, so far fewer iterations when A is ill-conditioned).
-   */
-  operator: 'A' | 'basis';
-  /** Step η = σ = τ for the normalised operator (needs η < 1). */
-  step: number;
-  /** Initial primal weight: s = w0 / median|b − P b|. */
-  w0: number;
-}
+export const pdhgOptions = z.strictObject({
+  ...firstOrderFields({ maxIterations: 4000, checkEvery: 25, epsPrimal: 1e-7, epsDual: 1e-7, adapt: true, mu: 10, tau: 2, backoff: 0.2 }),
+  // 'A': the subspace as given, scaled to unit norm (matmul only, no factorisation); 'basis': its orthonormal basis Q,
+  // zero-padded to n columns (same minimiser, perfectly conditioned: far fewer iterations when A is ill-conditioned).
+  operator: z.enum(['A', 'basis']).default('A').describe('iterate with A as given, or its orthonormal basis (better for ill-conditioned A)'),
+  step: z.number().gt(0).max(1).default(0.99).describe('step η = σ = τ of the normalised operator (< 1)'),
+  w0: z.number().gt(0).default(1).describe('initial primal weight w0 / median|b − Pb|'),
+});
 
-export const PDHG_DEFAULTS: PdhgOptions = {
-  maxIterations: 4000,
-  checkEvery: 25,
-  epsPrimal: 1e-7,
-  epsDual: 1e-7,
-  adapt: true,
-  mu: 10,
-  tau: 2,
-  certify: true,
-  backoff: 0.2,
-  operator: 'A',
-  step: 0.99,
-  w0: 1,
-};
+export type PdhgOptions = Shape<typeof pdhgOptions>;
+export const PDHG_DEFAULTS: PdhgOptions = pdhgOptions.parse({});
 
 interface PdhgOp {
   readonly A: tf.Tensor2D; // m×n, A/||A||
@@ -150,3 +137,5 @@ export function createPdhg(options: Partial<PdhgOptions> = {}): Solver {
     dispose: () => method.dispose(),
   };
 }
+
+export const pdhg = defineSolver('pdhg', 'batched primal–dual hybrid gradient (linearized ADMM): matmuls with A only', pdhgOptions, createPdhg);

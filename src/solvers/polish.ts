@@ -25,6 +25,7 @@
  *
  * The polished point is accepted when it is certified or its l1 objective is not larger than the input's.
  */
+import * as z from 'zod';
 import {
   cholesky,
   cholSolve,
@@ -38,29 +39,18 @@ import {
 } from './linalg.ts';
 import type { L1Problem, SolveResult, Solver } from './types.ts';
 
-export interface PolishOptions {
-  /** |b_i − delta_i| ≤ zeroTol·||b||∞ counts as an exact fit (default 1e-10). */
-  zeroTol?: number;
-  /** γ of the kept-set rule: the first jump of the sorted |residual| by this factor ends the kept set (default 10). */
-  gapRatio?: number;
-  /** θ of the refit: drop kept coordinates with residual ≥ θ × the largest kept residual (default 0.1). */
-  trim?: number;
-  /** Most kept sets tried per polish (the first plus refits; default 4). */
-  maxRefits?: number;
-  /** Accept a dual certificate with ||y||∞ ≤ 1 + certTol (relative optimality gap ≤ certTol; default 1e-6). */
-  certTol?: number;
-  /** Most Douglas–Rachford steps (one affine projection each) per certificate start (default 150). */
-  projections?: number;
-}
+export const polishOptions = z.strictObject({
+  zeroTol: z.number().gt(0).default(1e-10).describe('|b_i − delta_i| ≤ zeroTol·||b||∞ counts as an exact fit'),
+  gapRatio: z.number().gt(1).default(10).describe('γ of the kept-set rule: the first jump of the sorted |residual| by this factor ends the kept set'),
+  trim: z.number().gt(0).max(1).default(0.1).describe('θ of the refit: drop kept coordinates with residual ≥ θ × the largest kept residual'),
+  maxRefits: z.int().min(1).default(4).describe('most kept sets tried per polish (the first plus refits)'),
+  certTol: z.number().gt(0).default(1e-6).describe('accept a dual certificate with ||y||∞ ≤ 1 + certTol (relative optimality gap ≤ certTol)'),
+  projections: z.int().min(1).default(150).describe('most Douglas–Rachford steps (one affine projection each) per certificate start'),
+});
 
-export const POLISH_DEFAULTS: Required<PolishOptions> = {
-  zeroTol: 1e-10,
-  gapRatio: 10,
-  trim: 0.1,
-  maxRefits: 4,
-  certTol: 1e-6,
-  projections: 150,
-};
+/** Polish options as a caller gives them: any subset, the rest at their defaults. */
+export type PolishOptions = z.input<typeof polishOptions>;
+export const POLISH_DEFAULTS: Required<PolishOptions> = polishOptions.parse({});
 
 export interface PolishOutcome {
   /** The accepted point: the polished one, or the input delta when polishing did not help. */

@@ -1,76 +1,74 @@
 /**
- * Solver specs (what a config names) and the factory. Every option has a default (SOLVER_DEFAULTS), so
- * `{ name: 'admm' }` is a complete spec. `polish` (on every spec) appends the polish stage of polish.ts:
- * `true` for its defaults, or its options.
+ * The solvers a config can name, and the schema of `solver:` built from their own declarations. A spec is a
+ * solver name (`solver: admm`) or a mapping with `name` and that solver's options; every option has a default,
+ * so a name alone is a complete spec. Every spec may add `polish` (the polish stage of polish.ts: true, or its
+ * options) and `label` (the name shown in tables and figures). A grid may sweep solvers:
+ * `solver: [highs, admm, {name: pdhg, operator: basis}]`.
  *
  * Choosing: `highs` is the exact reference (float64 LP, ~0.1–0.3 s at 576×100). `admm` is the fast batched
  * tensor solver; it certifies its answers itself (polish + dual certificate), so `polish` adds nothing to it.
  * `pdhg` (matmul-only iteration) and `irls` are alternative tensor solvers for the comparison; `l2` and `none`
  * are baselines. The tensor solvers need a tfjs backend: call useBackend() first (src/tensor/backend.ts).
  */
-import { ADMM_DEFAULTS, createAdmm, type AdmmOptions } from './admm.ts';
-import { createHighs, HIGHS_DEFAULTS, type HighsOptions } from './highs.ts';
-import { createIrls, IRLS_DEFAULTS, type IrlsOptions } from './irls.ts';
-import { createL2 } from './l2.ts';
-import { createNone } from './none.ts';
-import { createPdhg, PDHG_DEFAULTS, type PdhgOptions } from './pdhg.ts';
-import { withPolish, type PolishOptions } from './polish.ts';
+import * as z from 'zod';
+import { oneOfByName, type Shape } from '../schema/define.ts';
+import { admm } from './admm.ts';
+import type { SolverDefinition } from './define.ts';
+import { highs } from './highs.ts';
+import { irls } from './irls.ts';
+import { l2 } from './l2.ts';
+import { none } from './none.ts';
+import { pdhg } from './pdhg.ts';
+import { polishOptions, withPolish } from './polish.ts';
 import type { Solver } from './types.ts';
 
-interface PolishField {
-  /** Run polish (polish.ts) on every result: true = default options. Default false. */
-  readonly polish?: boolean | PolishOptions;
-  /** Display name in tables and figures; no effect on solving. */
-  readonly label?: string;
-}
+/** Every solver, one entry each. */
+const SOLVERS = [highs, admm, pdhg, irls, l2, none] as const;
 
-export type SolverSpec =
-  | ({ readonly name: 'highs' } & Partial<HighsOptions> & PolishField)
-  | ({ readonly name: 'admm' } & Partial<AdmmOptions> & PolishField)
-  | ({ readonly name: 'pdhg' } & Partial<PdhgOptions> & PolishField)
-  | ({ readonly name: 'irls' } & Partial<IrlsOptions> & PolishField)
-  | ({ readonly name: 'l2' } & PolishField)
-  | ({ readonly name: 'none' } & PolishField);
-
-export type SolverName = SolverSpec['name'];
-
-export const SOLVER_NAMES: readonly SolverName[] = ['highs', 'admm', 'pdhg', 'irls', 'l2', 'none'];
-
-/** The complete default spec of each solver (see each solver's module for what the options mean). */
-export const SOLVER_DEFAULTS: { readonly [K in SolverName]: Extract<SolverSpec, { name: K }> } = {
-  highs: { name: 'highs', ...HIGHS_DEFAULTS, polish: false },
-  admm: { name: 'admm', ...ADMM_DEFAULTS, polish: false },
-  pdhg: { name: 'pdhg', ...PDHG_DEFAULTS, polish: false },
-  irls: { name: 'irls', ...IRLS_DEFAULTS, polish: false },
-  l2: { name: 'l2', polish: false },
-  none: { name: 'none', polish: false },
+const common = {
+  polish: z.union([z.boolean(), polishOptions]).default(false).describe('after solving, refit least squares on the coordinates with the smallest residuals (src/solvers/polish.ts)'),
+  label: z.string().default('').describe("name shown in tables and figures (default: the solver's name, with '+polish' when polished)"),
 };
 
-/** Build the solver a spec describes (defaults fill what the spec leaves out). */
-export async function createSolver(spec: SolverSpec): Promise<Solver> {
-  const { polish, label, ...rest } = spec;
-  void label;
-  const solver = await createBase(rest as SolverSpec);
-  if (!polish) return solver;
-  return withPolish(solver, polish === true ? {} : polish);
+function variant<N extends string, O extends z.ZodObject>(solver: SolverDefinition<N, O>) {
+  return z.strictObject({ name: z.literal(solver.name), ...solver.options.shape, ...common }).describe(solver.description);
 }
 
-async function createBase(spec: SolverSpec): Promise<Solver> {
-  const { name, ...opts } = spec;
-  switch (spec.name) {
-    case 'highs':
-      return createHighs(opts as Partial<HighsOptions>);
-    case 'admm':
-      return createAdmm(opts as Partial<AdmmOptions>);
-    case 'pdhg':
-      return createPdhg(opts as Partial<PdhgOptions>);
-    case 'irls':
-      return createIrls(opts as Partial<IrlsOptions>);
-    case 'l2':
-      return createL2();
-    case 'none':
-      return createNone();
-    default:
-      throw new Error(`unknown solver '${name as string}'; known: ${SOLVER_NAMES.join(', ')}`);
-  }
+type Solvers = (typeof SOLVERS)[number];
+type Variants = { readonly [S in Solvers as S['name']]: ReturnType<typeof variant<S['name'], S['options']>> };
+
+function variants(): Variants {
+  // One variant per definition; the mapped type spells out what Object.fromEntries cannot infer.
+  return Object.fromEntries(SOLVERS.map((s) => [s.name, variant(s)])) as Variants;
+}
+
+/** `solver:` in a config. */
+export const solverSpec = oneOfByName('name', variants()).prefault('highs').describe('how the l1 recovery problem is solved');
+
+export type SolverSpec = Shape<typeof solverSpec>;
+/** A spec as a caller may write it: a name, or a mapping with any subset of that solver's options. */
+export type SolverSpecInput = NonNullable<z.input<typeof solverSpec>>;
+export type SolverName = SolverSpec['name'];
+
+export const SOLVER_NAMES: readonly SolverName[] = SOLVERS.map((s) => s.name);
+
+/** The complete spec a name stands for (every option at its default). */
+export function defaultSpec(name: SolverName): SolverSpec {
+  return solverSpec.parse(name);
+}
+
+/** Build the solver a spec describes (defaults fill what the spec leaves out). */
+export async function createSolver(input: SolverSpecInput): Promise<Solver> {
+  const name = typeof input === 'string' ? input : input.name;
+  const definition = SOLVERS.find((s) => s.name === name);
+  if (!definition) throw new Error(`unknown solver '${String(name)}'; known: ${SOLVER_NAMES.join(', ')}`);
+  const { name: _name, polish, label: _label, ...options } = solverSpec.parse(input);
+  const solver = await definition.create(options);
+  return polish ? withPolish(solver, polish === true ? {} : polish) : solver;
+}
+
+/** The name shown in tables and figures: the spec's label, else its name, with '+polish' when a polish stage follows. */
+export function solverLabel(spec: Pick<SolverSpec, 'name' | 'polish' | 'label'>): string {
+  if (spec.label) return spec.label;
+  return spec.polish ? `${spec.name}+polish` : spec.name;
 }

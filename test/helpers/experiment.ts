@@ -2,12 +2,15 @@
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { resolveExperiment } from '../../src/config/resolve.ts';
+import type { StoredTrial } from '../../src/core/trial.ts';
+import { KINDS, KINDS_URL } from '../../src/kinds/index.ts';
+import { resolveExperiment } from '../../src/plan/resolve.ts';
+import { writeReport, type ReportFiles } from '../../src/report/write.ts';
 import { runExperiment, type RunOutcome } from '../../src/runner/run.ts';
 
 export const ROOT = resolve(import.meta.dirname, '../..');
 
-/** A tiny synthetic sweep: 2 widths × 3 corruption levels × 2 trials, HiGHS. */
+/** A tiny synthetic sweep: 2 widths × 3 corruption levels × 2 trials, with synthetic-sweep's solver (ADMM). */
 export const TINY = `
 extends: synthetic-sweep
 trials: 2
@@ -30,9 +33,12 @@ export function writeConfig(text: string, name = 'tiny.yaml'): string {
   return file;
 }
 
-export async function runConfig(file: string, outDir: string, sets: string[] = [], fresh = false): Promise<RunOutcome> {
-  const resolved = resolveExperiment(file, { root: ROOT, sets });
-  return runExperiment(resolved, { outDir, fresh, root: ROOT, command: 'test', progress: { isTTY: false, write: () => true } });
+/** Resolve, run and report, as `npm run experiment` does (quietly). */
+export async function runConfig(file: string, outDir: string, sets: string[] = [], fresh = false): Promise<RunOutcome<StoredTrial> & { report: ReportFiles }> {
+  const resolved = resolveExperiment(file, { root: ROOT, sets }, KINDS);
+  const outcome = await runExperiment(resolved, { outDir, fresh, kinds: KINDS_URL, root: ROOT, command: 'test', progress: { isTTY: false, write: () => true } });
+  const report = await writeReport(resolved.kind, resolved.config, outcome.records, outcome.out);
+  return { ...outcome, report };
 }
 
 /** trials.jsonl without the fields that legitimately change between runs (timings and clock times). */

@@ -2,8 +2,8 @@
  * BadNets-style poisoning (Gu, Dolan-Gavitt, Garg 2017): stamp a small fixed patch near a corner of an image and
  * relabel it to the attacker's target class. Works on raw pixel bytes, so the same code serves MNIST and CIFAR-10.
  */
-import type { TriggerConfig } from '../config/practical-schema.ts';
-import { imageSize, seededPermutation, type ImageSet } from '../data/index.ts';
+import { imageSize, seededPermutation, type ImageSet } from '../../data/index.ts';
+import type { TriggerConfig } from './schema.ts';
 
 /** Top-left pixel (row, column) of the patch. */
 export function triggerOrigin(trigger: TriggerConfig, height: number, width: number): { row: number; col: number } {

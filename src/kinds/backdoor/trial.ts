@@ -8,55 +8,27 @@
  * benign inputs plus a part on the trigger cells' coordinates, a sparse corruption the l1 projection removes.
  */
 import * as tf from '@tensorflow/tfjs';
-import type { BackdoorConfig } from '../config/practical-schema.ts';
-import type { SolverPool } from '../pipeline/solver-pool.ts';
-import type { TrialTask } from '../pipeline/task.ts';
-import { relativeError } from '../recovery/measure.ts';
-import { stableHash } from '../util/canonical.ts';
-import { purifyChains, type Chain } from './chains.ts';
-import { labelArray } from './data.ts';
-import { accuracyOf, buildInstance, denseFrom, disposeInstance, featuresOf, offSubspace, runPerNetwork, toHost, trainOptions, type HostLayer, type Instance } from './instance.ts';
-import { attackSuccessRate } from './metrics.ts';
-import { predict } from './network.ts';
+import type { TrialTask } from '../../core/trial.ts';
+import { purifyChains, type Chain } from '../../networks/chains.ts';
+import { networkHooks } from '../../networks/hooks.ts';
+import { labelArray } from '../../networks/images.ts';
+import { accuracyOf, buildInstance, denseFrom, disposeInstance, featuresOf, offSubspace, runPerNetwork, toHost, trainOptions, type HostLayer, type Instance } from '../../networks/instance.ts';
+import { attackSuccessRate } from '../../networks/metrics.ts';
+import { predict } from '../../networks/network.ts';
+import { worstLayer, type PurifiedLayer } from '../../networks/purify.ts';
+import { baseFields, concat } from '../../networks/records.ts';
+import { trainDense } from '../../networks/train.ts';
+import { relativeError } from '../../recovery/measure.ts';
+import type { SolverPool } from '../../solvers/pool.ts';
+import { stableHash } from '../../util/canonical.ts';
+import { roundMs } from '../../util/collections.ts';
+import { finite } from '../../util/finite.ts';
 import { poisonSet, withTrigger } from './poison.ts';
-import type { PurifiedLayer } from './purify.ts';
-import { roundMs } from '../util/collections.ts';
-import { baseFields, concat, finite, type BaseFields } from './records.ts';
-import { trainDense } from './train.ts';
+import type { BackdoorTrialRecord } from './records.ts';
+import type { BackdoorConfig } from './schema.ts';
 
-/** One line of trials.jsonl for a backdoor trial. Accuracies and rates in percent. */
-export interface BackdoorTrialRecord extends BaseFields {
-  readonly poison_rate: number;
-  readonly target: number;
-  readonly poisoned_count: number;
-  /** The clean network (before the attack). */
-  readonly clean_acc: number | null;
-  readonly asr_clean: number | null;
-  /** The backdoored network. */
-  readonly contaminated_acc: number | null;
-  readonly asr_before: number | null;
-  /** The purified network. */
-  readonly purified_acc: number | null;
-  readonly asr_after: number | null;
-  /** The baseline defence: fine-tuning the backdoored network on the benign inputs. */
-  readonly baseline_clean_acc: number | null;
-  readonly baseline_asr_after: number | null;
-  /** ||Δ_bd − Δ_clean|| / ||Δ_clean||: size of the attack's change. */
-  readonly attack_size: number | null;
-  /** Share of the attack's change outside the benign subspace (per layer). */
-  readonly attack_off_subspace: (number | null)[];
-  /** ||Δ^ − Δ_clean|| / ||Δ_clean||: how close purification gets to the clean network. */
-  readonly rel_error_to_clean: number | null;
-  readonly flagged_count: number;
-  readonly status: string;
-  readonly message?: string;
-  readonly iterations: number | null;
-  readonly train_ms: number;
-  readonly attack_ms: number;
-  readonly finetune_ms: number;
-  readonly solve_ms: number;
-  readonly finished_at: string;
-}
+/** Which trials share a trained (and attacked) network: the shared parts of the config and the attack. */
+export const NETWORK = networkHooks<BackdoorConfig>((config) => ({ backdoor: config.backdoor }));
 
 /** What every trial on one backdoored network shares: the attack, the baseline defence and their scores. */
 interface Attacked {
@@ -75,14 +47,14 @@ interface Attacked {
 }
 
 export function runBackdoorTrials(tasks: readonly TrialTask<BackdoorConfig>[], solvers: SolverPool): Promise<BackdoorTrialRecord[]> {
-  return runPerNetwork(tasks, (group) => runOnNetwork(group, solvers));
+  return runPerNetwork(tasks, NETWORK.key, (group) => runOnNetwork(group, solvers));
 }
 
 async function runOnNetwork(tasks: readonly TrialTask<BackdoorConfig>[], solvers: SolverPool): Promise<BackdoorTrialRecord[]> {
   let instance: Instance | undefined;
   let attacked: Attacked | undefined;
   try {
-    instance = await buildInstance(tasks[0]);
+    instance = await buildInstance(tasks[0], NETWORK.key(tasks[0]));
     attacked = await attack(instance, tasks[0], solvers);
   } catch (err) {
     if (instance) disposeInstance(instance);
@@ -209,7 +181,7 @@ function chainOf(task: TrialTask<BackdoorConfig>, instance: Instance, attacked: 
 function measuredRecord(task: TrialTask<BackdoorConfig>, instance: Instance, attacked: Attacked, layers: readonly PurifiedLayer[], scores: { acc: number; asr: number }): BackdoorTrialRecord {
   const { backdoor } = task.config;
   const clean = concat(instance.hostUpdates.map((u) => u.values));
-  const worst = layers.find((p) => p.status === 'failed') ?? layers.find((p) => p.status === 'max_iterations') ?? layers[0];
+  const worst = worstLayer(layers);
   return {
     ...baseFields(task, instance),
     poison_rate: backdoor.poisonRate,
@@ -267,5 +239,3 @@ function failedRecord(task: TrialTask<BackdoorConfig>, message: string): Backdoo
     finished_at: new Date().toISOString(),
   };
 }
-
-

@@ -1,144 +1,127 @@
 /**
- * Figures of the practical and backdoor experiments, as their sweeps ask for them:
+ * The figure kinds of a practical experiment, each its request schema and its builder:
  *
  *   accuracy-curves  test accuracy against ε: contaminated, purified per variant, clean as a dashed line
  *   breakdown        exact-recovery (or restored-accuracy) heatmap over ε × benign inputs with the Gaussian l1
  *                    theory curve ε*(n/m), plus a line chart of the measured boundary next to that curve
- *   backdoor-bars    clean accuracy and attack success rate: clean, backdoored, purified, fine-tuned
  */
 import type { TopLevelSpec } from 'vega-lite';
-import type { FigureSpec, SweepSpec } from '../config/common-schema.ts';
-import { criticalCorruption } from '../theory/phase-transition.ts';
-import { accuracyCurvesSpec, type AccuracyPoint } from './figures/accuracy-curves.ts';
-import { barsSpec, type BarValue } from './figures/bars.ts';
-import { phaseDiagramSpec } from './figures/phase-diagram.ts';
-import { PANEL, SERIES_PALETTE, THEORY_COLOR, titleBlock } from './figures/style.ts';
-import type { BackdoorSummaryRow, PracticalSummaryRow } from './practical-summary.ts';
-import type { NamedFigure } from './synthetic-figures.ts';
+import * as z from 'zod';
+import { defineFigure, type FigureContext, type NamedFigure } from '../../core/kind.ts';
+import { datasetName, FIELD_TITLES, splitByCell } from '../../networks/labels.ts';
+import type { PurificationConfig } from '../../networks/schema.ts';
+import { accuracyCurvesSpec, type AccuracyPoint } from '../../report/figures/accuracy-curves.ts';
+import { phaseDiagramSpec } from '../../report/figures/phase-diagram.ts';
+import { figureName } from '../../report/figures/split.ts';
+import { PANEL, SERIES_PALETTE, THEORY_COLOR, titleBlock } from '../../report/figures/style.ts';
+import { criticalCorruption } from '../../theory/phase-transition.ts';
+import { groupBy } from '../../util/collections.ts';
+import type { PracticalTrialRecord } from './records.ts';
+import type { PracticalSummaryRow } from './summary.ts';
 
-type Row = PracticalSummaryRow | BackdoorSummaryRow;
+/** What the figures read of the config: the margin within which accuracy counts as restored. */
+type Context = FigureContext<{ readonly purification: Pick<PurificationConfig, 'margin'> }, PracticalTrialRecord, PracticalSummaryRow>;
 
-const FIELD_TITLES: Record<string, string> = {
-  variant: 'variant',
-  solver: 'solver',
-  network: 'network',
-  dataset: 'data set',
-  train_samples: 'training inputs',
-  subspace_inputs: 'benign inputs n',
-  poison_rate: 'poison rate',
-  sweep: 'sweep',
-  n_over_m: 'n/m (benign inputs per coordinate of a row)',
-};
+const title = z.string().default('').describe('figure title (default: one that says what is shown)');
 
-export function practicalFigures(sweeps: Readonly<Record<string, SweepSpec>>, rows: readonly PracticalSummaryRow[]): NamedFigure[] {
-  return figuresBySweep(sweeps, rows, (sweep, figure, part) => {
-    if (figure.kind === 'accuracy-curves') return accuracyFigures(sweep, figure, part);
-    if (figure.kind === 'breakdown') return breakdownFigures(sweep, figure, part);
-    return [];
-  });
-}
-
-export function backdoorFigures(sweeps: Readonly<Record<string, SweepSpec>>, rows: readonly BackdoorSummaryRow[]): NamedFigure[] {
-  return figuresBySweep(sweeps, rows, (sweep, figure, part) => (figure.kind === 'backdoor-bars' ? backdoorBars(sweep, figure, part) : []));
-}
-
-function figuresBySweep<R extends Row>(sweeps: Readonly<Record<string, SweepSpec>>, rows: readonly R[], build: (sweep: string, figure: FigureSpec, rows: R[]) => NamedFigure[]): NamedFigure[] {
-  return Object.entries(sweeps).flatMap(([sweep, spec]) => {
-    const part = rows.filter((r) => r.sweep === sweep);
-    return part.length ? spec.figures.flatMap((figure) => build(sweep, figure, part)) : [];
-  });
-}
+/** Summary fields accuracy curves may split into panels. */
+const PANEL_FIELDS = ['variant', 'solver', 'network', 'dataset', 'train_samples', 'subspace_inputs', 'sweep'] as const;
 
 // ---- accuracy against corruption fraction -------------------------------------------------------------------
 
-function accuracyFigures(sweep: string, figure: Extract<FigureSpec, { kind: 'accuracy-curves' }>, rows: PracticalSummaryRow[]): NamedFigure[] {
-  const panel = figure.panel ?? 'sweep';
-  return splitBy(rows, ['corruption', 'variant', 'solver', panel]).map(({ label, rows: part }) => {
-    const panelOf = (r: PracticalSummaryRow) => (panel === 'sweep' ? undefined : `${FIELD_TITLES[panel]} ${String(r[panel as keyof PracticalSummaryRow])}`);
-    const solvers = new Set(part.map((r) => r.solver)).size > 1;
-    const points: AccuracyPoint[] = [];
-    const contaminated = new Map<string, { panel?: string; x: number; values: number[] }>();
-    for (const r of part) {
-      if (r.purified_acc !== null) points.push({ variant: `purified: ${r.variant}${solvers ? ` (${r.solver})` : ''}`, panel: panelOf(r), x: r.corruption, accuracy: r.purified_acc });
-      const key = `${panelOf(r)}|${r.corruption}`;
-      if (!contaminated.has(key)) contaminated.set(key, { panel: panelOf(r), x: r.corruption, values: [] });
-      if (r.contaminated_acc !== null) contaminated.get(key)!.values.push(r.contaminated_acc);
-    }
-    for (const c of contaminated.values()) if (c.values.length) points.unshift({ variant: 'contaminated', panel: c.panel, x: c.x, accuracy: average(c.values) });
-    const clean = cleanByPanel(part, panelOf);
-    const lowest = Math.min(...points.map((p) => p.accuracy), ...clean.map((c) => c.accuracy));
-    const first = part[0];
-    return {
-      name: fileName(sweep, 'accuracy', label),
-      spec: accuracyCurvesSpec({
-        title: figure.title || `Test accuracy after contamination and purification (${datasetName(first.dataset)})`,
-        subtitle: [
-          `${first.network}, ${first.train_samples} training inputs, subspace from ${first.subspace_inputs} benign inputs (n/m = ${first.n_over_m.toFixed(3)}${first.network.split('-').length > 2 ? ' for the first dense layer' : ''})`,
-          `${first.trials} trial(s) per point${label ? `; ${label}` : ''}`,
-        ],
-        points,
-        clean: clean.length === 1 && clean[0].panel === undefined ? clean[0].accuracy : clean,
-        panelTitle: panel === 'sweep' ? undefined : FIELD_TITLES[panel],
-        variantTitle: 'network',
-        yDomain: [Math.max(0, Math.floor((lowest - 5) / 10) * 10), 100],
-      }),
-    };
-  });
-}
-
-function cleanByPanel(rows: PracticalSummaryRow[], panelOf: (r: PracticalSummaryRow) => string | undefined): { panel?: string; accuracy: number }[] {
-  const byPanel = new Map<string | undefined, number[]>();
-  for (const r of rows) {
-    if (r.clean_acc === null) continue;
-    if (!byPanel.has(panelOf(r))) byPanel.set(panelOf(r), []);
-    byPanel.get(panelOf(r))!.push(r.clean_acc);
-  }
-  return [...byPanel.entries()].map(([panel, values]) => ({ ...(panel === undefined ? {} : { panel }), accuracy: average(values) }));
-}
+const accuracyCurves = defineFigure(
+  z.strictObject({
+    kind: z.literal('accuracy-curves').describe('clean / contaminated / purified test accuracy against corruption fraction, one line per variant'),
+    panel: z.enum(PANEL_FIELDS).default('sweep').describe('summary field whose values get a panel each (sweep: one panel)'),
+    title,
+  }),
+  (figure, { sweep, rows }: Context): NamedFigure[] => {
+    const { panel } = figure;
+    return splitByCell(rows, ['corruption', 'variant', 'solver', panel]).map(({ label, rows: part }) => {
+      const panelOf = (r: PracticalSummaryRow) => (panel === 'sweep' ? undefined : `${FIELD_TITLES[panel]} ${String(r[panel])}`);
+      const solvers = new Set(part.map((r) => r.solver)).size > 1;
+      const purified: AccuracyPoint[] = part.flatMap((r) =>
+        r.purified_acc === null ? [] : [{ variant: `purified: ${r.variant}${solvers ? ` (${r.solver})` : ''}`, panel: panelOf(r), x: r.corruption, accuracy: r.purified_acc }],
+      );
+      // One contaminated line per panel: its accuracy does not depend on the variant or solver.
+      const contaminated: AccuracyPoint[] = [...groupBy(part, (r) => `${panelOf(r)}|${r.corruption}`).values()].flatMap((cell) => {
+        const values = cell.flatMap((r) => (r.contaminated_acc === null ? [] : [r.contaminated_acc]));
+        return values.length ? [{ variant: 'contaminated', panel: panelOf(cell[0]), x: cell[0].corruption, accuracy: average(values) }] : [];
+      });
+      const points = [...contaminated.reverse(), ...purified];
+      const clean = [...groupBy(part.filter((r) => r.clean_acc !== null), (r) => String(panelOf(r))).values()].map((cell) => {
+        const p = panelOf(cell[0]);
+        return { ...(p === undefined ? {} : { panel: p }), accuracy: average(cell.map((r) => r.clean_acc!)) };
+      });
+      const lowest = Math.min(...points.map((p) => p.accuracy), ...clean.map((c) => c.accuracy));
+      const first = part[0];
+      return {
+        name: figureName(sweep, 'accuracy', label),
+        spec: accuracyCurvesSpec({
+          title: figure.title || `Test accuracy after contamination and purification (${datasetName(first.dataset)})`,
+          subtitle: [
+            `${first.network}, ${first.train_samples} training inputs, subspace from ${first.subspace_inputs} benign inputs (n/m = ${first.n_over_m.toFixed(3)}${first.network.split('-').length > 2 ? ' for the first dense layer' : ''})`,
+            `${first.trials} trial(s) per point${label ? `; ${label}` : ''}`,
+          ],
+          points,
+          clean: clean.length === 1 && clean[0].panel === undefined ? clean[0].accuracy : clean,
+          panelTitle: panel === 'sweep' ? undefined : FIELD_TITLES[panel],
+          variantTitle: 'network',
+          yDomain: [Math.max(0, Math.floor((lowest - 5) / 10) * 10), 100],
+        }),
+      };
+    });
+  },
+);
 
 // ---- breakdown: where exact recovery stops -----------------------------------------------------------------
 
-function breakdownFigures(sweep: string, figure: Extract<FigureSpec, { kind: 'breakdown' }>, rows: PracticalSummaryRow[]): NamedFigure[] {
-  return splitBy(rows, ['corruption', 'subspace_inputs', 'n_over_m']).flatMap(({ label, rows: part }) => {
-    const first = part[0];
-    const metric = (r: PracticalSummaryRow) => (figure.metric === 'restored_rate' ? r.restored_rate : r.success_rate);
-    const y = (r: PracticalSummaryRow) => (figure.y === 'n_over_m' ? r.n_over_m : r.subspace_inputs);
-    const what = figure.metric === 'restored_rate' ? `accuracy within ${'the margin'} of clean` : 'exact recovery';
-    const subtitle = [`${first.network} on ${datasetName(first.dataset)}, ${first.train_samples} training inputs, m = ${first.params} coordinates per row`, `${what}; ${first.trials} trial(s) per cell${label ? `; ${label}` : ''}`];
-    const boundary = measuredBoundary(part, metric);
-    const metricName = figure.metric === 'restored_rate' ? 'restored' : 'success';
-    return [
-      {
-        name: fileName(sweep, `breakdown-${metricName}`, label),
-        spec: phaseDiagramSpec({
-          title: figure.title || `Where purification breaks down: ${what}, ε × benign inputs`,
-          subtitle,
-          xTitle: 'corruption fraction ε',
-          yTitle: FIELD_TITLES[figure.y],
-          cells: part.map((r) => ({ x: r.corruption, y: y(r), successRate: metric(r), trials: r.trials })),
-          theory: theoryAlong(part, figure.y),
-          theoryLabel: 'Gaussian l1 theory ε*(n/m)',
-        }),
-      },
-      {
-        name: fileName(sweep, `boundary-${metricName}`, label),
-        spec: boundarySpec(`Measured boundary vs the Gaussian l1 theory (${datasetName(first.dataset)})`, subtitle, boundary),
-      },
-    ];
-  });
-}
+const breakdown = defineFigure(
+  z.strictObject({
+    kind: z.literal('breakdown').describe('success heatmap over corruption fraction × benign inputs, with the measured boundary and the Gaussian l1 theory curve'),
+    y: z.enum(['subspace_inputs', 'n_over_m']).default('n_over_m'),
+    metric: z.enum(['success_rate', 'restored_rate']).default('success_rate').describe('exact recovery, or accuracy within the margin of clean'),
+    title,
+  }),
+  (figure, { sweep, config, rows }: Context): NamedFigure[] =>
+    splitByCell(rows, ['corruption', 'subspace_inputs', 'n_over_m']).flatMap(({ label, rows: part }) => {
+      const first = part[0];
+      const restored = figure.metric === 'restored_rate';
+      const metric = (r: PracticalSummaryRow) => (restored ? r.restored_rate : r.success_rate);
+      const what = restored ? `accuracy within ${config.purification.margin} points of clean` : 'exact recovery';
+      const subtitle = [`${first.network} on ${datasetName(first.dataset)}, ${first.train_samples} training inputs, m = ${first.params} coordinates per row`, `${what}; ${first.trials} trial(s) per cell${label ? `; ${label}` : ''}`];
+      const metricName = restored ? 'restored' : 'success';
+      return [
+        {
+          name: figureName(sweep, `breakdown-${metricName}`, label),
+          spec: phaseDiagramSpec({
+            title: figure.title || `Where purification breaks down: ${what}, ε × benign inputs`,
+            subtitle,
+            xTitle: 'corruption fraction ε',
+            yTitle: FIELD_TITLES[figure.y],
+            cells: part.map((r) => ({ x: r.corruption, y: r[figure.y], successRate: metric(r), trials: r.trials })),
+            theory: theoryAlong(part, figure.y),
+            theoryLabel: 'Gaussian l1 theory ε*(n/m)',
+          }),
+        },
+        {
+          name: figureName(sweep, `boundary-${metricName}`, label),
+          spec: boundarySpec(`Measured boundary vs the Gaussian l1 theory (${datasetName(first.dataset)})`, subtitle, measuredBoundary(part, metric)),
+        },
+      ];
+    }),
+);
+
+/** The figure kinds a practical config may ask for. */
+export const PRACTICAL_FIGURES = { 'accuracy-curves': accuracyCurves, breakdown };
 
 /**
  * Per n/m, the corruption fraction where the rate first falls through 1/2, by linear interpolation between grid
  * points (the largest ε run when it never does; the smallest when even that fails).
  */
 export function measuredBoundary(rows: readonly PracticalSummaryRow[], metric: (r: PracticalSummaryRow) => number): { nOverM: number; eps: number }[] {
-  const byN = new Map<number, PracticalSummaryRow[]>();
-  for (const r of rows) {
-    if (!byN.has(r.n_over_m)) byN.set(r.n_over_m, []);
-    byN.get(r.n_over_m)!.push(r);
-  }
-  return [...byN.entries()]
+  return [...groupBy(rows, (r) => String(r.n_over_m)).values()]
+    .map((part) => [part[0].n_over_m, part] as const)
     .sort((a, b) => a[0] - b[0])
     .map(([nOverM, part]) => {
       const sorted = [...part].sort((a, b) => a.corruption - b.corruption);
@@ -192,63 +175,6 @@ function boundarySpec(title: string, subtitle: string[], boundary: { nOverM: num
       },
     ],
   } as TopLevelSpec;
-}
-
-// ---- backdoor ------------------------------------------------------------------------------------------------
-
-function backdoorBars(sweep: string, figure: Extract<FigureSpec, { kind: 'backdoor-bars' }>, rows: BackdoorSummaryRow[]): NamedFigure[] {
-  return splitBy(rows, ['variant']).map(({ label, rows: part }) => {
-    const first = part[0];
-    const bars: BarValue[] = [];
-    const add = (category: string, acc: number | null, asr: number | null) => {
-      if (acc !== null) bars.push({ category, metric: 'clean test accuracy', value: acc });
-      if (asr !== null) bars.push({ category, metric: 'attack success rate', value: asr });
-    };
-    add('clean network', first.clean_acc, first.asr_clean);
-    add('backdoored', first.contaminated_acc, first.asr_before);
-    for (const r of part) add(`purified (${r.variant})`, r.purified_acc, r.asr_after);
-    add('fine-tuned (baseline)', first.baseline_clean_acc, first.baseline_asr_after);
-    const spec = barsSpec({
-      title: figure.title || `Backdoor removal on ${datasetName(first.dataset)}: purification vs fine-tuning`,
-      subtitle: [
-        `${first.network}, trigger → class ${first.target}, poison rate ${first.poison_rate}; ${first.subspace_inputs} benign inputs (purification: unlabeled; fine-tuning: labelled)`,
-        `${first.trials} trial(s)${label ? `; ${label}` : ''}`,
-      ],
-      bars,
-      metricTitle: 'metric',
-    });
-    // Room for every category label at angle 0 (the shared default width cuts them off).
-    const categories = new Set(bars.map((b) => b.category)).size;
-    const encoding = (spec as unknown as { encoding: { x: { axis: Record<string, unknown> } } }).encoding;
-    encoding.x.axis.labelLimit = 300; // vega estimates text width without a canvas (≈ 0.8 em per character)
-    return { name: fileName(sweep, 'backdoor', label), spec: { ...spec, width: Math.max(PANEL.width, 175 * categories) } as TopLevelSpec };
-  });
-}
-
-// ---- helpers -------------------------------------------------------------------------------------------------
-
-const SPLIT_FIELDS = ['dataset', 'network', 'variant', 'solver', 'train_samples', 'subspace_inputs', 'poison_rate'] as const;
-
-/** Rows split by the identifying fields that vary (other than `axes`), each part labelled by its values. */
-function splitBy<R extends Row>(rows: readonly R[], axes: readonly string[]): { label: string; rows: R[] }[] {
-  const value = (r: R, f: string) => (r as unknown as Record<string, unknown>)[f];
-  const varying = SPLIT_FIELDS.filter((f) => !axes.includes(f) && new Set(rows.map((r) => value(r, f))).size > 1);
-  const parts = new Map<string, R[]>();
-  for (const r of rows) {
-    const label = varying.map((f) => `${FIELD_TITLES[f] ?? f} ${String(value(r, f))}`).join(', ');
-    if (!parts.has(label)) parts.set(label, []);
-    parts.get(label)!.push(r);
-  }
-  return [...parts.entries()].map(([label, part]) => ({ label, rows: part }));
-}
-
-function fileName(sweep: string, what: string, label: string): string {
-  const suffix = label ? '-' + label.replace(/[^A-Za-z0-9.]+/g, '-').replace(/-+$/, '') : '';
-  return `${sweep}-${what}${suffix}`;
-}
-
-function datasetName(dataset: string): string {
-  return dataset === 'cifar10' ? 'CIFAR-10' : dataset === 'fashion-mnist' ? 'Fashion-MNIST' : 'MNIST';
 }
 
 function average(values: readonly number[]): number {

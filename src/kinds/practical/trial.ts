@@ -4,52 +4,27 @@
  *
  * The trials of a work unit are handled network by network (one trial index at a time, bounding memory): the
  * network is trained once, every contamination level is drawn once and scored once, and all problems of that
- * network that share a solver go to it in one batch per layer (src/practical/chains.ts).
+ * network that share a solver go to it in one batch per layer (src/networks/chains.ts).
  */
-import type { PracticalConfig } from '../config/practical-schema.ts';
-import type { SolverPool } from '../pipeline/solver-pool.ts';
-import type { TrialTask } from '../pipeline/task.ts';
-import { contaminate, rms } from '../recovery/contaminate.ts';
-import { relativeError } from '../recovery/measure.ts';
-import { deriveSeed, stableHash } from '../util/canonical.ts';
-import { Rng } from '../util/rng.ts';
-import { purifyChains, type Chain } from './chains.ts';
-import { accuracyOf, buildInstance, denseFrom, disposeInstance, instanceKey, offSubspace, runPerNetwork, type Instance } from './instance.ts';
-import { detection } from './metrics.ts';
-import type { PurifiedLayer } from './purify.ts';
-import { roundMs } from '../util/collections.ts';
-import { baseFields, concat, finite, type BaseFields } from './records.ts';
+import type { TrialTask } from '../../core/trial.ts';
+import { purifyChains, type Chain } from '../../networks/chains.ts';
+import { networkHooks } from '../../networks/hooks.ts';
+import { accuracyOf, buildInstance, denseFrom, disposeInstance, offSubspace, runPerNetwork, type Instance } from '../../networks/instance.ts';
+import { detection } from '../../networks/metrics.ts';
+import { worstLayer, type PurifiedLayer } from '../../networks/purify.ts';
+import { baseFields, concat } from '../../networks/records.ts';
+import { contaminate } from '../../recovery/contaminate.ts';
+import { relativeError, rms } from '../../recovery/measure.ts';
+import type { SolverPool } from '../../solvers/pool.ts';
+import { deriveSeed, stableHash } from '../../util/canonical.ts';
+import { roundMs } from '../../util/collections.ts';
+import { finite } from '../../util/finite.ts';
+import { Rng } from '../../util/rng.ts';
+import type { PracticalTrialRecord } from './records.ts';
+import type { PracticalConfig } from './schema.ts';
 
-/** One line of trials.jsonl for a practical trial. Timing fields end in _ms, clock times in _at. */
-export interface PracticalTrialRecord extends BaseFields {
-  readonly corruption: number;
-  readonly corrupted_count: number;
-  /** Test accuracy (percent) of the trained, the contaminated and the purified network. */
-  readonly clean_acc: number | null;
-  readonly contaminated_acc: number | null;
-  readonly purified_acc: number | null;
-  /** purified_acc ≥ clean_acc − purification.margin. */
-  readonly restored: boolean;
-  /** ||θ^ − θ_T|| / ||θ_T − θ0|| over all purified layers, and per layer. */
-  readonly rel_error: number | null;
-  readonly layer_rel_errors: (number | null)[];
-  /** rel_error ≤ purification.tolerance. */
-  readonly success: boolean;
-  readonly flagged_count: number;
-  readonly detect_precision: number | null;
-  readonly detect_recall: number | null;
-  readonly status: string;
-  readonly message?: string;
-  readonly iterations: number | null;
-  readonly train_acc: number | null;
-  readonly train_loss_initial: number | null;
-  readonly train_loss_final: number | null;
-  /** ||Δ − P_A Δ|| / ||Δ|| of the clean update, per layer (0 up to float32 rounding when the theory applies). */
-  readonly off_subspace: (number | null)[];
-  readonly train_ms: number;
-  readonly solve_ms: number;
-  readonly finished_at: string;
-}
+/** Which trials share a trained network: the shared parts of the config (nothing of the contamination). */
+export const NETWORK = networkHooks<PracticalConfig>();
 
 interface Contamination {
   /** θ~ − θ0 per layer. */
@@ -59,13 +34,13 @@ interface Contamination {
 }
 
 export function runPracticalTrials(tasks: readonly TrialTask<PracticalConfig>[], solvers: SolverPool): Promise<PracticalTrialRecord[]> {
-  return runPerNetwork(tasks, (group) => runOnNetwork(group, solvers));
+  return runPerNetwork(tasks, NETWORK.key, (group) => runOnNetwork(group, solvers));
 }
 
 async function runOnNetwork(tasks: readonly TrialTask<PracticalConfig>[], solvers: SolverPool): Promise<PracticalTrialRecord[]> {
   let instance: Instance;
   try {
-    instance = await buildInstance(tasks[0]);
+    instance = await buildInstance(tasks[0], NETWORK.key(tasks[0]));
   } catch (err) {
     const message = err instanceof Error ? err.message : String(err);
     return tasks.map((t) => failedRecord(t, message));
@@ -99,7 +74,7 @@ async function runOnNetwork(tasks: readonly TrialTask<PracticalConfig>[], solver
 
 /** The corruption of a trial depends on the network and the contamination spec, not on variant or solver. */
 function contaminationKey(task: TrialTask<PracticalConfig>): string {
-  return stableHash({ instance: instanceKey(task), contamination: task.config.contamination });
+  return stableHash({ instance: NETWORK.key(task), contamination: task.config.contamination });
 }
 
 function contaminationSeed(task: TrialTask<PracticalConfig>, instance: Instance): number {
@@ -152,7 +127,7 @@ function measuredRecord(
   const offsets = cumulative(clean.map((c) => c.length));
   const corrupted = Int32Array.from(contamination.corrupted.flatMap((idx, l) => Array.from(idx, (i) => i + offsets[l])));
   const found = detection(flagged, corrupted);
-  const worst = layers.find((p) => p.status === 'failed') ?? layers.find((p) => p.status === 'max_iterations') ?? layers[0];
+  const worst = worstLayer(layers);
   return {
     ...baseFields(task, instance),
     corruption: task.config.contamination.fraction,
@@ -207,9 +182,6 @@ function failedRecord(task: TrialTask<PracticalConfig>, message: string): Practi
     finished_at: new Date().toISOString(),
   };
 }
-
-
-
 
 function cumulative(lengths: readonly number[]): number[] {
   let sum = 0;

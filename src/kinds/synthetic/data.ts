@@ -4,9 +4,9 @@
  * student's seeded initialisation. All draws come from named streams of one seed.
  */
 import * as tf from '@tensorflow/tfjs';
-import type { DataConfig, ModelConfig } from '../config/synthetic-schema.ts';
-import { forward, patchify, type CnnParams } from '../model/cnn.ts';
-import { Rng } from '../util/rng.ts';
+import { Rng } from '../../util/rng.ts';
+import { forward, patchify, type CnnParams } from './cnn.ts';
+import type { DataConfig, ModelConfig } from './schema.ts';
 
 export interface SyntheticTask {
   /** Patched inputs [n, r, k]. */

@@ -1,22 +1,29 @@
 /**
- * The figures of a synthetic experiment, as its sweeps ask for them: summary rows (and trial records for
- * error histograms) in, vega-lite specs out. Every phase diagram carries the l1 theory curve ε*(n/m).
+ * The figure kinds of a synthetic experiment, each its request schema (what a sweep's `figures:` entry may say)
+ * and its builder: summary rows (and trial records for error histograms) in, vega-lite specs out. Every phase
+ * diagram carries the l1 theory curve ε*(n/m).
  */
 import type { TopLevelSpec } from 'vega-lite';
-import type { FigureField, FigureSpec, SweepSpec } from '../config/common-schema.ts';
-import type { SyntheticConfig } from '../config/synthetic-schema.ts';
-import type { SyntheticTrialRecord } from '../pipeline/synthetic.ts';
-import { criticalCorruption } from '../theory/phase-transition.ts';
-import { errorCurvesSpec } from './figures/error-curves.ts';
-import { errorHistogramSpec } from './figures/histogram.ts';
-import { phaseDiagramSpec } from './figures/phase-diagram.ts';
-import { successCurvesSpec } from './figures/success-curves.ts';
+import * as z from 'zod';
+import { defineFigure, type FigureContext, type NamedFigure } from '../../core/kind.ts';
+import { errorCurvesSpec } from '../../report/figures/error-curves.ts';
+import { errorHistogramSpec } from '../../report/figures/histogram.ts';
+import { phaseDiagramSpec } from '../../report/figures/phase-diagram.ts';
+import { figureName, splitRows } from '../../report/figures/split.ts';
+import { successCurvesSpec } from '../../report/figures/success-curves.ts';
+import { criticalCorruption } from '../../theory/phase-transition.ts';
+import type { SyntheticTrialRecord } from './records.ts';
+import type { RecoveryConfig } from './schema.ts';
 import type { SyntheticSummaryRow } from './summary.ts';
 
-export interface NamedFigure {
-  readonly name: string;
-  readonly spec: TopLevelSpec;
-}
+/** Summary columns a figure may put on an axis, split panels by, or colour series by. */
+const FIGURE_FIELDS = ['width', 'samples', 'params', 'n_over_m', 'corruption', 'steps', 'lr', 'solver', 'layer', 'mode', 'subspace', 'sweep'] as const;
+type FigureField = (typeof FIGURE_FIELDS)[number];
+const field = z.enum(FIGURE_FIELDS);
+const title = z.string().default('').describe('figure title (default: one that says what is shown)');
+
+/** What the figures read of the config: the success criteria they state. */
+type Context = FigureContext<{ readonly recovery: Pick<RecoveryConfig, 'tolerance' | 'stability'> }, SyntheticTrialRecord, SyntheticSummaryRow>;
 
 const AXIS_TITLES: Record<FigureField, string> = {
   width: 'width p (filters)',
@@ -43,59 +50,113 @@ const LAYER_NAMES: Record<string, string> = {
 /** Fields that identify a cell apart from the figure's axes; figures are split by those that vary. */
 const SPLIT_FIELDS: FigureField[] = ['layer', 'subspace', 'mode', 'solver', 'width', 'samples', 'steps', 'lr'];
 
-export function syntheticFigures(config: SyntheticConfig, sweeps: Readonly<Record<string, SweepSpec>>, rows: readonly SyntheticSummaryRow[], records: readonly SyntheticTrialRecord[]): NamedFigure[] {
-  return Object.entries(sweeps).flatMap(([sweep, spec]) => {
-    const sweepRows = rows.filter((r) => r.sweep === sweep);
-    if (sweepRows.length === 0) return [];
-    return spec.figures.flatMap((figure) => buildFigure(config, sweep, figure, sweepRows, records.filter((r) => r.sweep === sweep)));
-  });
-}
+const phase = defineFigure(
+  z.strictObject({
+    kind: z.literal('phase').describe('success-rate heatmap over corruption fraction (x) and y, with the l1 theory curve'),
+    y: field,
+    yScale: z.enum(['linear', 'log']).default('linear'),
+    metric: z.enum(['success_rate', 'stable_success_rate']).default('success_rate').describe('exact success, or stable success (error within a factor of the distance to the subspace)'),
+    title,
+  }),
+  (figure, { sweep, config, rows }: Context): NamedFigure[] =>
+    splitBy(rows, ['corruption', figure.y]).map(({ label, rows: part }) => {
+      const first = part[0];
+      const stable = figure.metric === 'stable_success_rate';
+      const { tolerance, stability } = config.recovery;
+      return {
+        name: figureName(sweep, `${stable ? 'stable-' : ''}phase-${figure.y}`, label),
+        spec: phaseDiagramSpec({
+          title: figure.title || `${stable ? 'Stable' : 'Exact'} recovery of the ${LAYER_NAMES[first.layer] ?? first.layer}: ε × ${AXIS_TITLES[figure.y].split(' (')[0]}`,
+          subtitle: [
+            describeFixed(part, figure.y),
+            `${trainingLabel(first)}, ${solverName(first.solver)}, ${first.trials} trials per cell${label ? `; ${label}` : ''}`,
+            stable ? `success: relative error ≤ ${tolerance} + ${stability} × distance of the update from the subspace` : `success: relative error ≤ ${tolerance}`,
+          ],
+          xTitle: AXIS_TITLES.corruption,
+          yTitle: AXIS_TITLES[figure.y],
+          yScale: figure.yScale,
+          cells: part.map((r) => ({ x: r.corruption, y: Number(r[figure.y]), successRate: stable ? r.stable_success_rate : r.success_rate, trials: r.trials })),
+          theory: theoryCurve(part, figure.y, figure.yScale),
+        }),
+      };
+    }),
+);
 
-function buildFigure(config: SyntheticConfig, sweep: string, figure: FigureSpec, rows: readonly SyntheticSummaryRow[], records: readonly SyntheticTrialRecord[]): NamedFigure[] {
-  switch (figure.kind) {
-    case 'phase':
-      return splitBy(rows, ['corruption', figure.y]).map(({ label, rows: part }) => ({
-        name: fileName(sweep, `${figure.metric === 'stable_success_rate' ? 'stable-' : ''}phase-${figure.y}`, label),
-        spec: phaseFigure(config, figure, part, label),
-      }));
-    case 'success-curves':
-      return splitBy(rows, ['corruption', figure.series, figure.panel ?? 'sweep']).map(({ label, rows: part }) => ({
-        name: fileName(sweep, `success-by-${figure.series}`, label),
-        spec: successFigure(figure, part, label),
-      }));
-    case 'error-curves':
-      return splitBy(rows, ['corruption', figure.series]).map(({ label, rows: part }) => ({
-        name: fileName(sweep, `errors-by-${figure.series}`, label),
-        spec: errorFigure(config, figure, part, label),
-      }));
-    case 'error-histogram':
-      return [{ name: fileName(sweep, 'errors', ''), spec: histogramFigure(config, figure, sweep, records) }];
-    default:
-      return []; // figure kinds of the practical experiments
-  }
-}
+const successCurves = defineFigure(
+  z.strictObject({
+    kind: z.literal('success-curves').describe('success rate against corruption fraction, one line per series value'),
+    series: field,
+    panel: field.default('sweep'),
+    title,
+  }),
+  (figure, { sweep, rows }: Context): NamedFigure[] =>
+    splitBy(rows, ['corruption', figure.series, figure.panel]).map(({ label, rows: part }) => {
+      const value = (r: SyntheticSummaryRow, f: FigureField) => String(r[f]);
+      const panels = new Map(part.map((r) => [value(r, figure.panel), r]));
+      const panelled = panels.size > 1;
+      return {
+        name: figureName(sweep, `success-by-${figure.series}`, label),
+        spec: successCurvesSpec({
+          title: figure.title || `Success rate by ${AXIS_TITLES[figure.series]}`,
+          subtitle: `${trainingLabel(part[0])}, ${part[0].trials} trials per point${label ? `; ${label}` : ''}`,
+          seriesTitle: AXIS_TITLES[figure.series],
+          panelTitle: panelled ? AXIS_TITLES[figure.panel] : undefined,
+          points: part.map((r) => ({ series: value(r, figure.series), panel: panelled ? value(r, figure.panel) : undefined, x: r.corruption, rate: r.success_rate, trials: r.trials })),
+          theory: [...panels.entries()].map(([p, r]) => ({ panel: panelled ? p : undefined, x: r.theory_corruption })),
+        }),
+      };
+    }),
+);
 
-function phaseFigure(config: SyntheticConfig, figure: Extract<FigureSpec, { kind: 'phase' }>, rows: readonly SyntheticSummaryRow[], label: string): TopLevelSpec {
-  const first = rows[0];
-  const y = (r: SyntheticSummaryRow) => Number(r[figure.y as keyof SyntheticSummaryRow]);
-  const stable = figure.metric === 'stable_success_rate';
-  const cells = rows.map((r) => ({ x: r.corruption, y: y(r), successRate: stable ? r.stable_success_rate : r.success_rate, trials: r.trials }));
-  const fixed = describeFixed(rows, figure.y);
-  const { tolerance, stability } = config.recovery;
-  return phaseDiagramSpec({
-    title: figure.title || `${stable ? 'Stable' : 'Exact'} recovery of the ${LAYER_NAMES[first.layer] ?? first.layer}: ε × ${AXIS_TITLES[figure.y].split(' (')[0]}`,
-    subtitle: [
-      fixed,
-      `${trainingLabel(first)}, ${solverName(first.solver)}, ${first.trials} trials per cell${label ? `; ${label}` : ''}`,
-      stable ? `success: relative error ≤ ${tolerance} + ${stability} × distance of the update from the subspace` : `success: relative error ≤ ${tolerance}`,
-    ],
-    xTitle: AXIS_TITLES.corruption,
-    yTitle: AXIS_TITLES[figure.y],
-    yScale: figure.yScale,
-    cells,
-    theory: theoryCurve(rows, figure.y, figure.yScale),
-  } as Parameters<typeof phaseDiagramSpec>[0]);
-}
+const errorCurves = defineFigure(
+  z.strictObject({
+    kind: z.literal('error-curves').describe('median relative error (log scale) against corruption fraction, one line per series value, with the off-subspace floor'),
+    series: field,
+    title,
+  }),
+  (figure, { sweep, config, rows }: Context): NamedFigure[] =>
+    splitBy(rows, ['corruption', figure.series]).map(({ label, rows: part }) => {
+      const value = (r: SyntheticSummaryRow) => String(r[figure.series]);
+      const floors = new Map(part.flatMap((r) => (r.median_off_subspace === null ? [] : [[value(r), r.median_off_subspace] as const])));
+      const theories = new Set(part.map((r) => r.theory_corruption));
+      return {
+        name: figureName(sweep, `errors-by-${figure.series}`, label),
+        spec: errorCurvesSpec({
+          title: figure.title || `Recovery error by ${AXIS_TITLES[figure.series].split(' (')[0]}: ${LAYER_NAMES[part[0].layer] ?? part[0].layer}`,
+          subtitle: [
+            `${describeFixed(part, figure.series)}; ${trainingLabel(part[0])}, ${solverName(part[0].solver)}${label ? `; ${label}` : ''}`,
+            'dashed: distance of the clean update from the subspace (the floor l1 recovery can reach)',
+          ],
+          seriesTitle: AXIS_TITLES[figure.series],
+          points: part.flatMap((r) => (r.median_rel_error === null ? [] : [{ series: value(r), x: r.corruption, error: r.median_rel_error }])),
+          floors: [...floors.entries()].map(([series, y]) => ({ series, y })),
+          tolerance: config.recovery.tolerance,
+          theory: theories.size === 1 ? [...theories][0] : undefined,
+        }),
+      };
+    }),
+);
+
+const errorHistogram = defineFigure(
+  z.strictObject({ kind: z.literal('error-histogram').describe('distribution of log10 relative errors with the success tolerance'), title }),
+  (figure, { sweep, config, records }: Context): NamedFigure[] => {
+    const values = records.map((r) => r.rel_error).filter((v): v is number => v !== null);
+    return [
+      {
+        name: figureName(sweep, 'errors', ''),
+        spec: errorHistogramSpec({
+          title: figure.title || `Relative recovery error, sweep '${sweep}'`,
+          subtitle: `${values.length} trials; exact recoveries sit at float precision, failures at order one`,
+          values,
+          tolerance: config.recovery.tolerance,
+        }),
+      },
+    ];
+  },
+);
+
+/** The figure kinds a synthetic config may ask for. */
+export const SYNTHETIC_FIGURES = { phase, 'success-curves': successCurves, 'error-curves': errorCurves, 'error-histogram': errorHistogram };
 
 /**
  * ε*(n/m) along the y axis, densely, where n/m is a function of y alone: y = n/m itself; y = samples at fixed m;
@@ -121,60 +182,11 @@ function theoryCurve(rows: readonly SyntheticSummaryRow[], field: FigureField, s
   });
 }
 
-function successFigure(figure: Extract<FigureSpec, { kind: 'success-curves' }>, rows: readonly SyntheticSummaryRow[], label: string): TopLevelSpec {
-  const panel = figure.panel ?? 'sweep';
-  const value = (r: SyntheticSummaryRow, f: FigureField) => String(r[f as keyof SyntheticSummaryRow]);
-  const panels = new Map<string, SyntheticSummaryRow>();
-  for (const r of rows) panels.set(value(r, panel), r);
-  return successCurvesSpec({
-    title: figure.title || `Success rate by ${AXIS_TITLES[figure.series]}`,
-    subtitle: `${trainingLabel(rows[0])}, ${rows[0].trials} trials per point${label ? `; ${label}` : ''}`,
-    seriesTitle: AXIS_TITLES[figure.series],
-    panelTitle: panels.size > 1 ? AXIS_TITLES[panel] : undefined,
-    points: rows.map((r) => ({ series: value(r, figure.series), panel: panels.size > 1 ? value(r, panel) : undefined, x: r.corruption, rate: r.success_rate, trials: r.trials })),
-    theory: [...panels.entries()].map(([p, r]) => ({ panel: panels.size > 1 ? p : undefined, x: r.theory_corruption })),
-  });
-}
-
-function errorFigure(config: SyntheticConfig, figure: Extract<FigureSpec, { kind: 'error-curves' }>, rows: readonly SyntheticSummaryRow[], label: string): TopLevelSpec {
-  const value = (r: SyntheticSummaryRow) => String(r[figure.series as keyof SyntheticSummaryRow]);
-  const floors = new Map<string, number>();
-  for (const r of rows) if (r.median_off_subspace !== null) floors.set(value(r), r.median_off_subspace);
-  const theories = new Set(rows.map((r) => r.theory_corruption));
-  return errorCurvesSpec({
-    title: figure.title || `Recovery error by ${AXIS_TITLES[figure.series].split(' (')[0]}: ${LAYER_NAMES[rows[0].layer] ?? rows[0].layer}`,
-    subtitle: [
-      `${describeFixed(rows, figure.series)}; ${trainingLabel(rows[0])}, ${solverName(rows[0].solver)}${label ? `; ${label}` : ''}`,
-      'dashed: distance of the clean update from the subspace (the floor l1 recovery can reach)',
-    ],
-    seriesTitle: AXIS_TITLES[figure.series],
-    points: rows.flatMap((r) => (r.median_rel_error === null ? [] : [{ series: value(r), x: r.corruption, error: r.median_rel_error }])),
-    floors: [...floors.entries()].map(([series, y]) => ({ series, y })),
-    tolerance: config.recovery.tolerance,
-    theory: theories.size === 1 ? [...theories][0] : undefined,
-  });
-}
-
-function histogramFigure(config: SyntheticConfig, figure: Extract<FigureSpec, { kind: 'error-histogram' }>, sweep: string, records: readonly SyntheticTrialRecord[]): TopLevelSpec {
-  const values = records.map((r) => r.rel_error).filter((v): v is number => v !== null);
-  return errorHistogramSpec({
-    title: figure.title || `Relative recovery error, sweep '${sweep}'`,
-    subtitle: `${values.length} trials; exact recoveries sit at float precision, failures at order one`,
-    values,
-    tolerance: config.recovery.tolerance,
-  });
-}
-
-/** Rows split by the identifying fields that vary (other than `axes`), each part labelled by its values. */
-function splitBy(rows: readonly SyntheticSummaryRow[], axes: FigureField[]): { label: string; rows: SyntheticSummaryRow[] }[] {
-  const varying = SPLIT_FIELDS.filter((f) => !axes.includes(f) && !(axes.includes('n_over_m') && (f === 'width' || f === 'samples')) && new Set(rows.map((r) => r[f as keyof SyntheticSummaryRow])).size > 1);
-  const parts = new Map<string, SyntheticSummaryRow[]>();
-  for (const r of rows) {
-    const label = varying.map((f) => `${f} ${r[f as keyof SyntheticSummaryRow]}`).join(', ');
-    if (!parts.has(label)) parts.set(label, []);
-    parts.get(label)!.push(r);
-  }
-  return [...parts.entries()].map(([label, part]) => ({ label, rows: part }));
+/** Rows split by the identifying fields that vary (other than the figure's `axes`), each part labelled by its values. */
+function splitBy(rows: readonly SyntheticSummaryRow[], axes: readonly FigureField[]) {
+  // n/m on an axis already accounts for width and samples.
+  const hidden = (f: FigureField) => axes.includes(f) || (axes.includes('n_over_m') && (f === 'width' || f === 'samples'));
+  return splitRows(rows, SPLIT_FIELDS.filter((f) => !hidden(f)));
 }
 
 /** What is held fixed (or the range it spans), e.g. "n = 40 samples, m = 9p recovered parameters". */
@@ -198,9 +210,4 @@ function trainingLabel(r: SyntheticSummaryRow): string {
 
 function solverName(solver: string): string {
   return solver === 'highs' ? 'exact LP (HiGHS)' : solver;
-}
-
-function fileName(sweep: string, what: string, label: string): string {
-  const suffix = label ? '-' + label.replace(/[^A-Za-z0-9.]+/g, '-').replace(/-+$/, '') : '';
-  return `${sweep}-${what}${suffix}`;
 }

@@ -2,10 +2,10 @@
  * Solver comparison: the same trials (same network, same corruption: seeds do not depend on the solver) solved
  * by several solvers, each compared with the exact LP (`highs`) trial by trial.
  */
-import { stringify } from 'csv-stringify/sync';
-import type { SyntheticTrialRecord } from '../pipeline/synthetic.ts';
-import { canonicalJson } from '../util/canonical.ts';
-import { median } from './summary.ts';
+import { toCsv } from '../../report/csv.ts';
+import { median } from '../../report/stats.ts';
+import { canonicalJson } from '../../util/canonical.ts';
+import type { SyntheticTrialRecord } from './records.ts';
 
 export interface SolverRow {
   readonly solver: string;
@@ -30,8 +30,7 @@ export const REFERENCE_SOLVER = 'highs';
 
 /** The trial a record is, regardless of which solver ran it. */
 function pairKey(r: SyntheticTrialRecord): string {
-  const { solver, ...grid } = r.grid as Record<string, unknown>;
-  void solver;
+  const { solver: _solver, ...grid } = r.grid;
   return `${r.sweep}|${canonicalJson(grid)}|${r.trial}`;
 }
 
@@ -67,7 +66,7 @@ export function compareSolvers(records: readonly SyntheticTrialRecord[]): Solver
 }
 
 export function solverCsv(rows: readonly SolverRow[]): string {
-  return stringify(rows as unknown as Record<string, unknown>[], { header: true, cast: { number: (v) => String(Number(v.toPrecision(6))) } });
+  return toCsv(rows, undefined, 6);
 }
 
 /** A fixed-width table for the terminal. */

@@ -8,10 +8,11 @@
  *   Gaussian ablation:   i.i.d. N(0, 1) entries, same shape: the setting of the l1 theory curve.
  */
 import * as tf from '@tensorflow/tfjs';
-import type { RecoveryConfig } from '../config/synthetic-schema.ts';
-import type { Subspace } from '../solvers/types.ts';
-import { features } from '../model/cnn.ts';
-import { Rng } from '../util/rng.ts';
+import type { Subspace } from '../../solvers/types.ts';
+import { assertFiniteArray } from '../../util/finite.ts';
+import { Rng } from '../../util/rng.ts';
+import { features } from './cnn.ts';
+import type { RecoveryConfig } from './schema.ts';
 
 export type RecoveredLayer = RecoveryConfig['layer'];
 
@@ -59,10 +60,4 @@ export async function toSubspace(A: tf.Tensor2D, id: string): Promise<Subspace> 
   const data = (await A.data()) as Float32Array;
   assertFiniteArray(data, `subspace ${id}`);
   return { id, m: A.shape[0], n: A.shape[1], data };
-}
-
-export function assertFiniteArray(values: ArrayLike<number>, what: string): void {
-  for (let i = 0; i < values.length; i++) {
-    if (!Number.isFinite(values[i])) throw new RangeError(`${what}: entry ${i} is ${values[i]}`);
-  }
 }

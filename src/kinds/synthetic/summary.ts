@@ -1,11 +1,11 @@
 /**
- * summary.csv for synthetic experiments: one row per cell, aggregated over its trials, next to the l1 theory's
+ * summary.csv of a synthetic experiment: one row per cell, aggregated over its trials, next to the l1 theory's
  * critical fraction for that cell's n/m.
  */
-import { stringify } from 'csv-stringify/sync';
-import type { SyntheticTrialRecord } from '../pipeline/synthetic.ts';
-import { theoryCorruption } from '../theory/phase-transition.ts';
-import { groupBy, round } from '../util/collections.ts';
+import { median } from '../../report/stats.ts';
+import { theoryCorruption } from '../../theory/phase-transition.ts';
+import { groupBy, round } from '../../util/collections.ts';
+import type { SyntheticTrialRecord } from './records.ts';
 
 export interface SyntheticSummaryRow {
   readonly sweep: string;
@@ -39,7 +39,7 @@ export interface SyntheticSummaryRow {
   readonly median_off_subspace: number | null;
 }
 
-export const SUMMARY_COLUMNS: readonly (keyof SyntheticSummaryRow)[] = [
+export const SYNTHETIC_COLUMNS: readonly (keyof SyntheticSummaryRow)[] = [
   'sweep', 'layer', 'subspace', 'mode', 'solver', 'width', 'samples', 'params', 'n_over_m', 'steps', 'lr', 'corruption',
   'trials', 'successes', 'success_rate', 'stable_successes', 'stable_success_rate', 'theory_corruption', 'median_rel_error', 'median_solve_ms', 'failures',
   'median_iterations', 'median_flipped_share', 'median_off_subspace', 'cell',
@@ -81,24 +81,4 @@ function summarizeCell(trials: SyntheticTrialRecord[]): SyntheticSummaryRow {
     median_flipped_share: median(trials.map((t) => t.flipped_share)),
     median_off_subspace: median(trials.map((t) => t.off_subspace)),
   };
-}
-
-/** Median of the finite values; null when there are none. */
-export function median(values: readonly (number | null | undefined)[]): number | null {
-  const finite = values.filter((v): v is number => typeof v === 'number' && Number.isFinite(v)).sort((a, b) => a - b);
-  if (finite.length === 0) return null;
-  const mid = finite.length >> 1;
-  return finite.length % 2 ? finite[mid] : (finite[mid - 1] + finite[mid]) / 2;
-}
-
-export function summaryCsv(rows: readonly SyntheticSummaryRow[], columns: readonly string[] = SUMMARY_COLUMNS): string {
-  return stringify(rows as unknown as Record<string, unknown>[], {
-    header: true,
-    columns: [...columns],
-    cast: { number: (v) => formatNumber(v) },
-  });
-}
-
-function formatNumber(v: number): string {
-  return Number.isInteger(v) ? String(v) : String(Number(v.toPrecision(8)));
 }

@@ -10,7 +10,7 @@
  *   output layer:               W, b fixed, the update Σ_t Φᵀe_t / n lies in range(A_β) = range(Φᵀ) exactly.
  */
 import * as tf from '@tensorflow/tfjs';
-import type { TrainingConfig } from '../config/synthetic-schema.ts';
+import type { TrainingConfig } from './schema.ts';
 import { features, forward, gatedForward, gates, hiddenGradient, outputGradient, squaredLoss, type CnnParams } from './cnn.ts';
 
 export class TrainingDiverged extends Error {

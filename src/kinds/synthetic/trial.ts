@@ -6,58 +6,21 @@
  * unit that share a solver are handed to it as one batch.
  */
 import * as tf from '@tensorflow/tfjs';
-import type { SyntheticConfig } from '../config/synthetic-schema.ts';
-import { initStudent, makeTask, patchSize, disposeTask } from '../data/synthetic.ts';
-import { disposeParams, gates } from '../model/cnn.ts';
-import { trainHidden, trainHiddenLinearized, trainOutput } from '../model/train.ts';
-import { contaminate, rms, type ContaminationScales } from '../recovery/contaminate.ts';
-import { gaussianSubspaceData, hiddenSubspace, layerSize, outputSubspace, toSubspace } from '../recovery/subspace.ts';
-import { relativeError } from '../recovery/measure.ts';
-import type { L1Problem, SolveResult, Subspace } from '../solvers/types.ts';
-import { canonicalJson, deriveSeed, stableHash } from '../util/canonical.ts';
-import { groupBy, roundMs } from '../util/collections.ts';
-import { Rng } from '../util/rng.ts';
-import type { SolverPool } from './solver-pool.ts';
-import type { TrialTask } from './task.ts';
-
-/** One line of trials.jsonl for a synthetic trial. Timing fields end in _ms, clock times in _at. */
-export interface SyntheticTrialRecord {
-  readonly key: string;
-  readonly sweep: string;
-  readonly cell: string;
-  readonly trial: number;
-  readonly grid: Readonly<Record<string, unknown>>;
-  readonly seed: number;
-  readonly layer: string;
-  readonly subspace: string;
-  readonly mode: string;
-  readonly solver: string;
-  readonly width: number;
-  readonly samples: number;
-  /** m: number of recovered coordinates. */
-  readonly params: number;
-  readonly steps: number;
-  readonly lr: number;
-  readonly corruption: number;
-  readonly corrupted_count: number;
-  readonly rel_error: number | null;
-  readonly success: boolean;
-  /** rel_error ≤ tolerance + stability · off_subspace (equals `success` when the update lies in the subspace). */
-  readonly stable_success: boolean;
-  readonly status: string;
-  readonly message?: string;
-  readonly iterations: number | null;
-  readonly objective: number | null;
-  readonly train_loss_initial: number | null;
-  readonly train_loss_final: number | null;
-  /** Share of activation gates that differ between θ0 and θ_T (moved, or ignored by the linearized model). */
-  readonly flipped_share: number | null;
-  /** ||Δ − P_A Δ|| / ||Δ||: how far the clean update lies outside the subspace. */
-  readonly off_subspace: number | null;
-  readonly train_ms: number;
-  readonly solve_ms: number;
-  readonly finished_at: string;
-}
+import type { TrialTask } from '../../core/trial.ts';
+import { contaminate, type ContaminationScales } from '../../recovery/contaminate.ts';
+import { relativeError, rms } from '../../recovery/measure.ts';
+import type { SolverPool } from '../../solvers/pool.ts';
+import { solverLabel } from '../../solvers/registry.ts';
+import type { L1Problem, SolveResult, Subspace } from '../../solvers/types.ts';
+import { canonicalJson, deriveSeed, stableHash } from '../../util/canonical.ts';
+import { groupBy, roundMs } from '../../util/collections.ts';
+import { Rng } from '../../util/rng.ts';
+import { disposeParams, gates } from './cnn.ts';
+import { disposeTask, initStudent, makeTask, patchSize } from './data.ts';
+import type { SyntheticTrialRecord } from './records.ts';
+import type { SyntheticConfig } from './schema.ts';
+import { gaussianSubspaceData, hiddenSubspace, layerSize, outputSubspace, toSubspace } from './subspace.ts';
+import { trainHidden, trainHiddenLinearized, trainOutput } from './train.ts';
 
 /** A trained network's recovery problem, before contamination: the clean update and its subspace. */
 export interface Instance {
@@ -273,13 +236,6 @@ function baseFields(task: TrialTask<SyntheticConfig>) {
     lr: c.training.lr,
     corruption: c.contamination.fraction,
   };
-}
-
-/** Solver name as shown in tables: the name, with '+polish' when a polish stage follows. */
-export function solverLabel(spec: SyntheticConfig['solver']): string {
-  const { polish, label } = spec as { polish?: unknown; label?: string };
-  if (label) return label;
-  return polish ? `${spec.name}+polish` : spec.name;
 }
 
 function measuredRecord(task: TrialTask<SyntheticConfig>, instance: Instance, offSubspace: number | null, corrupted: number, result: SolveResult): SyntheticTrialRecord {

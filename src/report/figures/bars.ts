@@ -27,6 +27,10 @@ export interface BarsInput {
   yDomain?: [number, number];
   /** d3 format of the printed values, default '.1f' */
   valueFormat?: string;
+  /** Longest category label in pixels before it is cut (default 160). */
+  labelLimit?: number;
+  /** Chart width in pixels (default the shared panel width). */
+  width?: number;
 }
 
 export function barsSpec(input: BarsInput): TopLevelSpec {
@@ -41,7 +45,7 @@ export function barsSpec(input: BarsInput): TopLevelSpec {
       type: 'nominal',
       sort: categories,
       title: input.xTitle ?? null,
-      axis: { labelAngle: 0, labelLimit: 160 },
+      axis: { labelAngle: 0, labelLimit: input.labelLimit ?? 160 },
     },
     xOffset: { field: 'metric', type: 'nominal', sort: metrics },
     y: {
@@ -55,6 +59,7 @@ export function barsSpec(input: BarsInput): TopLevelSpec {
     $schema: 'https://vega.github.io/schema/vega-lite/v6.json',
     title: titleBlock(input.title, input.subtitle),
     ...PANEL,
+    ...(input.width !== undefined ? { width: input.width } : {}),
     data: { values: input.bars },
     encoding,
     layer: [
