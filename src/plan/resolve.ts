@@ -5,8 +5,9 @@
  * knows what a kind's schema says, not which kinds exist.
  */
 import { ConfigError, type LocatedIssue } from '../config/errors.ts';
+import { presetGroups } from '../config/groups.ts';
 import { compose, sourceOf, type ComposeOptions, type Composed } from '../config/load.ts';
-import { COMMON_KEYS, type CommonConfig } from '../core/config.ts';
+import type { CommonConfig } from '../core/config.ts';
 import type { ExperimentKind, KindRegistry } from '../core/kind.ts';
 import type { Cell, StoredTrial } from '../core/trial.ts';
 import { toJsonSchema } from '../schema/json.ts';
@@ -37,12 +38,6 @@ export function resolveExperiment(ref: string, options: ResolveOptions, kinds: K
 /** Resolve an experiment that must be of `kind` (its config then has that kind's type). */
 export function resolveAs<C extends CommonConfig, R extends StoredTrial, S extends { readonly sweep: string }>(kind: ExperimentKind<C, R, S>, ref: string, options: ResolveOptions): ResolvedExperiment<C, R, S> {
   return resolveComposed(kind, compose(ref, { ...options, groups: presetGroups([kind]) }));
-}
-
-/** Top-level keys a preset may fill: every key of the kinds' configs but the common ones, in order. */
-function presetGroups(kinds: readonly ExperimentKind[]): string[] {
-  const keys = kinds.flatMap((k) => Object.keys(toJsonSchema(k.schema).properties ?? {}));
-  return [...new Set(keys)].filter((k) => !COMMON_KEYS.includes(k));
 }
 
 function resolveComposed<C extends CommonConfig, R extends StoredTrial, S extends { readonly sweep: string }>(kind: ExperimentKind<C, R, S>, composed: Composed): ResolvedExperiment<C, R, S> {
