@@ -20,16 +20,19 @@ beforeAll(async () => {
 const tmp = () => mkdtempSync(join(tmpdir(), 'purify-practical-'));
 const trials = <T>(dir: string): T[] => readFileSync(join(dir, 'trials.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l) as T);
 
-// conv4x32 head: m = 1569 per row, n = 200 training inputs (n/m ≈ 0.13).
-const PURIFY = `
-kind: practical
-defaults: { network: conv4x32, purification: project }
-seed: 7
-trials: 2
+/** A conv4x32 network on 200 MNIST training images (head m = 1569 per row, n/m ≈ 0.13), scored on 1000 test images. */
+const mnistNetwork = (kind: string, defaults: string, seed: number, trials: number) => `
+kind: ${kind}
+defaults: { network: conv4x32, purification: project${defaults} }
+seed: ${seed}
+trials: ${trials}
 workers: 1
 data: { dataset: mnist, trainSamples: 200, testSamples: 1000 }
 training: { epochs: 20 }
 solver: { name: admm, certify: false, polish: true }
+`;
+
+const PURIFY = `${mnistNetwork('practical', '', 7, 2)}
 sweeps:
   s:
     grid:
@@ -116,15 +119,7 @@ sweeps:
 
 describe('backdoor removal on MNIST', () => {
   it('purification from benign inputs removes the trigger; fine-tuning on the same inputs does not', async () => {
-    const yaml = `
-kind: backdoor
-defaults: { network: conv4x32, purification: project, backdoor: badnets-corner }
-seed: 9
-trials: 1
-workers: 1
-data: { dataset: mnist, trainSamples: 200, testSamples: 1000 }
-training: { epochs: 20 }
-solver: { name: admm, certify: false, polish: true }
+    const yaml = `${mnistNetwork('backdoor', ', backdoor: badnets-corner', 9, 1)}
 sweeps:
   s:
     grid:

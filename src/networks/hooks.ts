@@ -2,6 +2,7 @@
  * What the practical kinds share of the ExperimentKind protocol: which trials share a trained network (family,
  * instance key), what their solves cost, and the check that their data sets are there before anything runs.
  */
+import type { ExperimentKind } from '../core/kind.ts';
 import type { TrialTask } from '../core/trial.ts';
 import { loadDataset } from '../data/index.ts';
 import { stableHash } from '../util/canonical.ts';
@@ -12,22 +13,25 @@ import { DATASET_SHAPE, type NetworkExperimentConfig } from './schema.ts';
 export interface NetworkHooks<C extends NetworkExperimentConfig> {
   /** Trials with the same key train the same network (one trial index of one family). */
   key(task: TrialTask<C>): string;
-  /** Trials of one family share trained networks: all but contamination, purification and solver. */
-  family(task: TrialTask<C>): string;
-  cost(task: TrialTask<C>): number;
-  preflight(configs: readonly C[]): Promise<void>;
+  /**
+   * The kind's family (trials of one family share trained networks: all but contamination, purification and
+   * solver), cost and preflight (the data sets are there).
+   */
+  readonly protocol: Required<Pick<ExperimentKind<C>, 'family' | 'cost' | 'preflight'>>;
 }
 
 /** The hooks of a kind whose networks are also fixed by `extra` of its config (the backdoor kind's attack). */
 export function networkHooks<C extends NetworkExperimentConfig>(extra: (config: C) => Readonly<Record<string, unknown>> = () => ({})): NetworkHooks<C> {
   return {
     key: (task) => stableHash(instanceParts(task, extra(task.config))),
-    family(task) {
-      const { trial: _trial, ...parts } = instanceParts(task, extra(task.config));
-      return stableHash(parts);
+    protocol: {
+      family(task) {
+        const { trial: _trial, ...parts } = instanceParts(task, extra(task.config));
+        return stableHash(parts);
+      },
+      cost,
+      preflight,
     },
-    cost,
-    preflight,
   };
 }
 

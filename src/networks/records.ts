@@ -63,8 +63,11 @@ export function concat<T extends Float64Array | Uint8Array>(parts: readonly T[])
   return out;
 }
 
-/** What identifies a cell in both kinds' summaries, taken from its first trial (cells group by these). */
-export function cellFields(first: BaseFields) {
+/** What identifies a cell in both kinds' summary rows. */
+export type CellFields = Pick<BaseFields, 'sweep' | 'cell' | 'dataset' | 'network' | 'variant' | 'solver' | 'train_samples' | 'subspace_inputs'>;
+
+/** A cell's identifying fields, taken from its first trial (cells group by these). */
+export function cellFields(first: BaseFields): CellFields {
   const { sweep, cell, dataset, network, variant, solver, train_samples, subspace_inputs } = first;
   return { sweep, cell, dataset, network, variant, solver, train_samples, subspace_inputs };
 }

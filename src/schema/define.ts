@@ -4,7 +4,7 @@
  * JSON Schema editors validate experiment files with.
  */
 import * as z from 'zod';
-import type { Issue } from './validate.ts';
+import { isPlainObject, type Issue } from './validate.ts';
 
 /** The resolved (defaults filled in), read-only form of what a schema accepts. */
 export type Shape<S extends z.ZodType> = DeepReadonly<z.output<S>>;
@@ -30,6 +30,15 @@ export function withRule<S extends z.ZodType>(schema: S, rule: (value: z.output<
     if (ctx.issues.length > 0) return;
     for (const issue of rule(ctx.value)) ctx.issues.push({ code: 'custom', message: issue.message, path: [...issue.path], input: ctx.value });
   });
+}
+
+/**
+ * Each field of `shape` with its default from `defaults`, whose type is read off the shape: for options that
+ * several schemas share with different defaults (the first-order solvers'), the names are written once.
+ */
+export function withDefaults<const S extends Readonly<Record<string, z.ZodType>>>(shape: S, defaults: { readonly [K in keyof S]: z.output<S[K]> }) {
+  // Field by field, under the same name; the mapped type says so where Object.fromEntries cannot.
+  return Object.fromEntries(Object.entries(shape).map(([key, field]) => [key, field.default(Reflect.get(defaults, key))])) as { [K in keyof S]: z.ZodDefault<S[K]> };
 }
 
 /** Variants told apart by the value of one tag key, given as a record tag value → strict object schema. */
@@ -59,5 +68,5 @@ export function oneOfByName<const V extends Variants>(tag: string, variants: V) 
 }
 
 function tagValue(input: unknown, tag: string): unknown {
-  return typeof input === 'object' && input !== null && !Array.isArray(input) ? (input as Record<string, unknown>)[tag] : input;
+  return isPlainObject(input) ? input[tag] : input;
 }

@@ -20,7 +20,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import * as z from 'zod';
-import type { Shape } from '../schema/define.ts';
+import { withDefaults, type Shape } from '../schema/define.ts';
 import {
   assertBackend,
   checkBatchShape,
@@ -38,39 +38,26 @@ import {
 import { keptSet, POLISH_DEFAULTS, polishOptions, polishPoint, type PolishOptions } from './polish.ts';
 import type { L1Problem, SolveResult, Subspace } from './types.ts';
 
-/** A first-order solver's values for the options every such solver has. */
-export interface FirstOrderDefaults {
-  readonly maxIterations: number;
-  readonly checkEvery: number;
-  readonly epsPrimal: number;
-  readonly epsDual: number;
-  readonly adapt: boolean;
-  readonly mu: number;
-  readonly tau: number;
-  readonly backoff: number;
-}
-
-/** The options every batched first-order solver has, declared with one solver's defaults. */
-export function firstOrderFields(d: FirstOrderDefaults) {
-  const count = (value: number, description: string) => z.int().min(1).default(value).describe(description);
-  const positive = (value: number, description: string) => z.number().gt(0).default(value).describe(description);
-  return {
-    maxIterations: count(d.maxIterations, 'iteration cap per problem'),
-    checkEvery: count(d.checkEvery, 'iterations between convergence checks (the only device→host copies)'),
-    epsPrimal: positive(d.epsPrimal, 'relative primal residual tolerance'),
-    epsDual: positive(d.epsDual, 'relative dual residual tolerance'),
-    adapt: z.boolean().default(d.adapt).describe('per-problem residual balancing of the step scale (ρ for ADMM, primal weight for PDHG)'),
-    mu: positive(d.mu, 'balancing: rescale when one residual exceeds mu times the other'),
-    tau: positive(d.tau, 'balancing: rescale factor'),
-    certify: z.union([z.boolean(), polishOptions]).default(true).describe('certified early stopping: polish + dual certificate of LP optimality at checks (true, false or polish options)'),
-    backoff: z.number().min(0).default(d.backoff).describe('after a failed certification at iteration k, retry at k + max(checkEvery, backoff·k)'),
-  };
-}
-
-const firstOrderOptions = z.strictObject(firstOrderFields({ maxIterations: 1, checkEvery: 1, epsPrimal: 1, epsDual: 1, adapt: true, mu: 1, tau: 1, backoff: 0 }));
+/** The options every batched first-order solver has; each solver gives their defaults (firstOrderFields). */
+const firstOrderShape = {
+  maxIterations: z.int().min(1).describe('iteration cap per problem'),
+  checkEvery: z.int().min(1).describe('iterations between convergence checks (the only device→host copies)'),
+  epsPrimal: z.number().gt(0).describe('relative primal residual tolerance'),
+  epsDual: z.number().gt(0).describe('relative dual residual tolerance'),
+  adapt: z.boolean().describe('per-problem residual balancing of the step scale (ρ for ADMM, primal weight for PDHG)'),
+  mu: z.number().gt(0).describe('balancing: rescale when one residual exceeds mu times the other'),
+  tau: z.number().gt(0).describe('balancing: rescale factor'),
+  certify: z.union([z.boolean(), polishOptions]).describe('certified early stopping: polish + dual certificate of LP optimality at checks (true, false or polish options)'),
+  backoff: z.number().min(0).describe('after a failed certification at iteration k, retry at k + max(checkEvery, backoff·k)'),
+};
 
 /** What the driver reads: the shared options, whichever solver declared them. */
-export type FirstOrderOptions = Shape<typeof firstOrderOptions>;
+export type FirstOrderOptions = Shape<z.ZodObject<typeof firstOrderShape>>;
+
+/** The shared options with one solver's defaults (every first-order solver certifies by default). */
+export function firstOrderFields(defaults: Omit<FirstOrderOptions, 'certify'>) {
+  return withDefaults(firstOrderShape, { ...defaults, certify: true });
+}
 
 /** Device state of the batch: named [K, ·] tensors, one row per active problem, rows grouped by subspace. */
 export type State = Record<string, tf.Tensor2D>;

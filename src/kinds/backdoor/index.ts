@@ -16,9 +16,7 @@ import { NETWORK, runBackdoorTrials } from './trial.ts';
 export const backdoor: ExperimentKind<BackdoorConfig, BackdoorTrialRecord, BackdoorSummaryRow> = {
   name: 'backdoor',
   schema: withRule(experimentSchema('backdoor', BACKDOOR_SECTIONS, figureRequests('backdoor', BACKDOOR_FIGURES)), checkBackdoor),
-  family: NETWORK.family,
-  cost: NETWORK.cost,
-  preflight: NETWORK.preflight,
+  ...NETWORK.protocol,
   run: (tasks, { solvers }) => runBackdoorTrials(tasks, solvers),
   summarize: summarizeBackdoor,
   columns: BACKDOOR_COLUMNS,

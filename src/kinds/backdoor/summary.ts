@@ -2,31 +2,16 @@
  * summary.csv of a backdoor experiment: one row per cell, clean accuracy and attack success rate before and after
  * purification and after the fine-tuning defence, averaged over its trials (percent); errors and times as medians.
  */
-import { cellFields } from '../../networks/records.ts';
+import { cellFields, type CellFields } from '../../networks/records.ts';
 import { maxOf, mean, median } from '../../report/stats.ts';
 import { groupBy } from '../../util/collections.ts';
 import type { BackdoorTrialRecord } from './records.ts';
 
-export interface BackdoorSummaryRow {
-  readonly sweep: string;
-  readonly cell: string;
-  readonly dataset: string;
-  readonly network: string;
-  readonly variant: string;
-  readonly solver: string;
-  readonly train_samples: number;
-  readonly subspace_inputs: number;
-  readonly poison_rate: number;
-  readonly target: number;
+/** Accuracies and attack success rates (means over the cell's trials), beside the cell's identity and attack. */
+type Scores = 'clean_acc' | 'asr_clean' | 'contaminated_acc' | 'asr_before' | 'purified_acc' | 'asr_after' | 'baseline_clean_acc' | 'baseline_asr_after';
+
+export interface BackdoorSummaryRow extends CellFields, Pick<BackdoorTrialRecord, 'poison_rate' | 'target' | Scores> {
   readonly trials: number;
-  readonly clean_acc: number | null;
-  readonly asr_clean: number | null;
-  readonly contaminated_acc: number | null;
-  readonly asr_before: number | null;
-  readonly purified_acc: number | null;
-  readonly asr_after: number | null;
-  readonly baseline_clean_acc: number | null;
-  readonly baseline_asr_after: number | null;
   readonly median_attack_off_subspace: number | null;
   readonly median_rel_error_to_clean: number | null;
   readonly failures: number;

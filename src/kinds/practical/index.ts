@@ -17,9 +17,7 @@ import { NETWORK, runPracticalTrials } from './trial.ts';
 export const practical: ExperimentKind<PracticalConfig, PracticalTrialRecord, PracticalSummaryRow> = {
   name: 'practical',
   schema: withRule(experimentSchema('practical', PRACTICAL_SECTIONS, figureRequests('practical', PRACTICAL_FIGURES)), checkNetwork),
-  family: NETWORK.family,
-  cost: NETWORK.cost,
-  preflight: NETWORK.preflight,
+  ...NETWORK.protocol,
   run: (tasks, { solvers }) => runPracticalTrials(tasks, solvers),
   summarize: summarizePractical,
   columns: PRACTICAL_COLUMNS,

@@ -2,30 +2,15 @@
  * summary.csv of a practical experiment: one row per cell, accuracies averaged over its trials (percent), errors
  * and times as medians, next to the Gaussian l1 theory's ε*(n/m) for the first layer.
  */
-import { cellFields } from '../../networks/records.ts';
+import { cellFields, type CellFields } from '../../networks/records.ts';
 import { maxOf, mean, median, shareOf } from '../../report/stats.ts';
 import { theoryCorruption } from '../../theory/phase-transition.ts';
 import { groupBy, round } from '../../util/collections.ts';
 import type { PracticalTrialRecord } from './records.ts';
 
-export interface PracticalSummaryRow {
-  readonly sweep: string;
-  readonly cell: string;
-  readonly dataset: string;
-  readonly network: string;
-  readonly variant: string;
-  readonly solver: string;
-  readonly train_samples: number;
-  readonly subspace_inputs: number;
-  readonly features: number;
-  /** m of the first dense layer (F + 1). */
-  readonly params: number;
+export interface PracticalSummaryRow extends CellFields, Pick<PracticalTrialRecord, 'features' | 'params' | 'corruption' | 'clean_acc' | 'contaminated_acc' | 'purified_acc'> {
   readonly n_over_m: number;
-  readonly corruption: number;
   readonly trials: number;
-  readonly clean_acc: number | null;
-  readonly contaminated_acc: number | null;
-  readonly purified_acc: number | null;
   /** Share of trials whose purified accuracy is within the margin of clean. */
   readonly restored_rate: number;
   /** Share of trials with exact recovery (relative error ≤ tolerance). */

@@ -7,21 +7,11 @@ import { theoryCorruption } from '../../theory/phase-transition.ts';
 import { groupBy, round } from '../../util/collections.ts';
 import type { SyntheticTrialRecord } from './records.ts';
 
-export interface SyntheticSummaryRow {
-  readonly sweep: string;
-  readonly cell: string;
-  readonly layer: string;
-  readonly subspace: string;
-  readonly mode: string;
-  readonly solver: string;
-  readonly width: number;
-  readonly samples: number;
-  /** m: recovered coordinates. */
-  readonly params: number;
+/** A cell's identity, as every one of its trials records it. */
+type CellFields = Pick<SyntheticTrialRecord, 'sweep' | 'cell' | 'layer' | 'subspace' | 'mode' | 'solver' | 'width' | 'samples' | 'params' | 'steps' | 'lr' | 'corruption'>;
+
+export interface SyntheticSummaryRow extends CellFields {
   readonly n_over_m: number;
-  readonly steps: number;
-  readonly lr: number;
-  readonly corruption: number;
   readonly trials: number;
   readonly successes: number;
   readonly success_rate: number;
