@@ -108,6 +108,13 @@ describe('config resolution', () => {
     expect(errorOf(() => resolveExperiment('exp', { root: root2 })).message).toContain('sweeps.s.grid.contamination.fraction: expected step > 0');
   });
 
+  it('a synthetic experiment that asks for a figure kind of another kind is an error at its key', () => {
+    const root = project(MINIMAL.replace('contamination: { fraction: { start: 0, stop: 0.2, step: 0.1 } }', 'contamination: { fraction: { start: 0, stop: 0.2, step: 0.1 } }\n    figures: [{ kind: accuracy-curves }]'));
+    const text = errorOf(() => resolveExperiment('exp', { root })).message;
+    expect(text).toContain("experiments/exp.yaml: sweeps.s.figures[0].kind: expected one of");
+    expect(text).toContain("for kind 'synthetic', got \"accuracy-curves\"");
+  });
+
   it('checks rules between sections (corruption target inside the recovered layer)', () => {
     const root = project(MINIMAL);
     const text = errorOf(() => resolveExperiment('exp', { root, sets: ['recovery.layer=output', 'training.layers=output', 'contamination.target=w'] })).message;
