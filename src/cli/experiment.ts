@@ -1,5 +1,5 @@
 /**
- * npm run experiment -- <name|file> [--out DIR] [--set key.path=value ...] [--trials N] [--fresh]
+ * npm run experiment -- <name|file> [--out DIR] [--set key.path=value ...] [--trials N] [--fresh] [--shard I/N]
  *
  * The composition root: resolve the config against the kind registry → run it → write the report.
  * Exit codes: 0 done; 2 the config or the command line is wrong (nothing was run or written); 1 the run failed.
@@ -17,8 +17,9 @@ import { KINDS, KINDS_URL } from '../kinds/index.ts';
 import { buildPlan, type Plan } from '../plan/plan.ts';
 import { resolveExperiment } from '../plan/resolve.ts';
 import { writeReport } from '../report/write.ts';
-import { OutputConflict } from '../runner/output.ts';
+import { OutputConflict, prepareOutput } from '../runner/output.ts';
 import { runExperiment } from '../runner/run.ts';
+import { describeUnfinished, mergeShards, parseShard, shardFiles, shardFromEnv, ShardError } from '../runner/shard.ts';
 import { TrialStore } from '../runner/store.ts';
 import { BackendError, BACKENDS } from '../tensor/backend.ts';
 
@@ -37,7 +38,8 @@ async function main(argv: string[]): Promise<number> {
     .option('fresh', { type: 'boolean', default: false, describe: 'discard results already in the output folder and start over' })
     .option('list', { type: 'boolean', default: false, describe: 'list the shipped experiments and exit' })
     .option('dry-run', { type: 'boolean', default: false, describe: 'validate the config, print the plan, and exit' })
-    .option('report', { type: 'boolean', default: false, describe: 'only rebuild summary.csv and figures/ from the trials already in the output folder' })
+    .option('report', { type: 'boolean', default: false, describe: 'only rebuild summary.csv and figures/ from the trials already in the output folder (merging the shards\' trial files into trials.jsonl)' })
+    .option('shard', { type: 'string', describe: 'run shard I of N (I from 0) of the plan into its own trial file; inside a SLURM array read from SLURM_ARRAY_TASK_ID/SLURM_ARRAY_TASK_COUNT' })
     .example('$0 synthetic-sweep', 'run the main synthetic phase-transition sweep')
     .example('$0 synthetic-sweep --trials 2 --set model.patches=2', 'a smaller variant (a different config: new results)')
     .example('$0 my-config.yaml --out /tmp/run1', 'run a config file into a chosen folder')
@@ -70,6 +72,7 @@ async function main(argv: string[]): Promise<number> {
     printPlan(resolved.config.name, plan, outDir);
     return 0;
   }
+  if (args.report && shardFiles(outDir).length > 0) return mergeReport(resolved, plan, outDir);
   if (args.report) {
     const out = outputLayout(outDir);
     if (!existsSync(out.trials)) throw new UsageError(`${out.trials} does not exist; run the experiment first`);
@@ -81,7 +84,10 @@ async function main(argv: string[]): Promise<number> {
     return 0;
   }
 
-  console.error(`${resolved.config.name}: ${plan.cells.length} cells, ${plan.trials.length} trials → ${outDir}`);
+  const shard = args.shard !== undefined ? parseShard(args.shard) : shardFromEnv(process.env);
+  if (shard && args.fresh) throw new UsageError('--fresh clears the whole folder, which other shards share; clear it once before starting the shards');
+  const part = shard ? ` (shard ${shard.index}/${shard.count})` : '';
+  console.error(`${resolved.config.name}: ${plan.cells.length} cells, ${plan.trials.length} trials${part} → ${outDir}`);
   const started = Date.now();
   const outcome = await runExperiment(resolved, {
     outDir,
@@ -90,13 +96,36 @@ async function main(argv: string[]): Promise<number> {
     root: ROOT,
     command: ['npm run experiment --', ...argv].join(' '),
     log: (line) => console.error(line),
+    shard,
   });
   const seconds = ((Date.now() - started) / 1000).toFixed(1);
   console.error(`done in ${seconds} s: ${outcome.ran} trials run, ${outcome.resumedFrom} reused`);
+  if (shard) {
+    console.log(`shard ${shard.index}/${shard.count}: ${outcome.planned} trials in ${outcome.out.trials}; merge all shards with --report`);
+    return 0;
+  }
   const report = await writeReport(resolved.kind, resolved.config, outcome.records, outcome.out);
   if (report.text) console.log(report.text);
   const tables = report.tables.map((t) => `\n  table:   ${t}`).join('');
   console.log(`results: ${outcome.out.dir}\n  summary: ${report.summary}${tables}\n  figures: ${report.figures.join('\n           ')}`);
+  return 0;
+}
+
+/** --report on a sharded folder: merge the shards into trials.jsonl, write the report, say what is missing. */
+async function mergeReport(resolved: ReturnType<typeof resolveExperiment>, plan: Plan<unknown>, outDir: string): Promise<number> {
+  const out = outputLayout(outDir);
+  prepareOutput(out, resolved.config, { fresh: false }); // refuses a folder that holds another config's results
+  const merged = mergeShards(out, buildPlan(resolved.cells).trials, resolved.kind);
+  const files = await writeReport(resolved.kind, resolved.config, merged.records, out);
+  if (files.text) console.log(files.text);
+  console.log(`merged ${merged.records.length} of ${merged.planned} trials from ${shardFiles(outDir).length} shard file(s) into ${out.trials}`);
+  console.log(`wrote ${files.summary} and ${files.figures.length} figure(s) in ${out.figures}`);
+  const unfinished = describeUnfinished(merged.shards);
+  if (merged.records.length < plan.trials.length) {
+    console.error(`warning: ${plan.trials.length - merged.records.length} trials are missing; the report covers only the finished ones`);
+    for (const line of unfinished) console.error(`  ${line}`);
+    console.error('  rerun the missing shards (same command with --shard I/N, or the --launcher command again), then --report');
+  }
   return 0;
 }
 
@@ -117,7 +146,7 @@ class UsageError extends Error {
 main(hideBin(process.argv)).then(
   (code) => process.exit(code),
   (err) => {
-    if (err instanceof ConfigError || err instanceof UsageError) {
+    if (err instanceof ConfigError || err instanceof UsageError || err instanceof ShardError) {
       console.error(`error: ${err.message}`);
       if (err instanceof UsageError) console.error('run with --help for usage');
       process.exit(2);

@@ -15,11 +15,15 @@ export class TrialStore<R extends { readonly key: string } = StoredTrial> {
     readonly repairedBytes: number,
   ) {}
 
-  /** Open (or create) the store; a torn final line is cut off, a corrupt line elsewhere is an error. */
-  static open<R extends { readonly key: string } = StoredTrial>(path: string): TrialStore<R> {
+  /**
+   * Open (or create) the store; a torn final line is cut off, a corrupt line elsewhere is an error. With
+   * `readOnly` the file is neither created nor repaired (another process may be appending to it): a torn final
+   * line is only skipped.
+   */
+  static open<R extends { readonly key: string } = StoredTrial>(path: string, options: { readOnly?: boolean } = {}): TrialStore<R> {
     const done = new Map<string, R>();
     if (!existsSync(path)) {
-      writeFileSync(path, '');
+      if (!options.readOnly) writeFileSync(path, '');
       return new TrialStore(path, done, 0);
     }
     const text = readFileSync(path, 'utf8');
@@ -36,7 +40,7 @@ export class TrialStore<R extends { readonly key: string } = StoredTrial> {
       done.set(record.key, record); // a trial written twice keeps its last copy
     });
     const repaired = Buffer.byteLength(text) - Buffer.byteLength(text.slice(0, complete));
-    if (repaired > 0) truncate(path, Buffer.byteLength(text.slice(0, complete)));
+    if (repaired > 0 && !options.readOnly) truncate(path, Buffer.byteLength(text.slice(0, complete)));
     return new TrialStore(path, done, repaired);
   }
 
