@@ -1,7 +1,7 @@
 /**
  * --launcher slurm: a sweep submitted as a SLURM job array (one task per shard, src/runner/shard.ts) and a
  * merge job that runs `--report` once every task has succeeded (--dependency=afterok). SLURM schedules; we only
- * write the two sbatch scripts into <out>/slurm/, call sbatch, and keep the job ids in <out>/slurm/jobs.json so
+ * write the two sbatch scripts into <out>/slurm/ (each runs the CLI from the package root with node + tsx), call sbatch, and keep the job ids in <out>/slurm/jobs.json so
  * --status and a rerun know what was submitted. A rerun submits only the shards whose trials are not all on disk.
  */
 import { spawnSync } from 'node:child_process';
@@ -18,7 +18,7 @@ export class LaunchError extends Error {
 export interface SlurmSpec {
   readonly name: string;
   readonly outDir: string;
-  /** Package root: the scripts `cd` there and run `npm run experiment -- …`, as the user did. */
+  /** Package root: the scripts `cd` there and run the CLI (`node --import tsx src/cli/experiment.ts …`, what `npm run experiment` runs). */
   readonly root: string;
   /** The experiment arguments to repeat in every job (reference, --set, --trials, --backend, --workers). */
   readonly args: readonly string[];
@@ -65,7 +65,10 @@ export function slurmScripts(spec: SlurmSpec): SlurmScripts {
     ...optionLines(spec.options),
     ...spec.options.extra.map((line) => `#SBATCH ${line}`),
   ];
-  const run = (extra: string[]) => ['npm', 'run', '--silent', 'experiment', '--', ...spec.args, '--out', spec.outDir, ...extra].map(quote).join(' ');
+  // node + tsx's loader in one process, as `npm run experiment` runs the CLI but without npm and tsx's wrapper
+  // processes in between: scancel's SIGTERM then stops the run itself instead of orphaning it (proctrack/linuxproc
+  // finds a job's processes by parent, and a wrapper that exits first leaves its child out of reach).
+  const run = (extra: string[]) => ['node', '--import', 'tsx', 'src/cli/experiment.ts', ...spec.args, '--out', spec.outDir, ...extra].map(quote).join(' ');
   const header = (what: string) => [
     '#!/bin/bash',
     `# ${what} of ${spec.name}, written by --launcher slurm; it runs the experiment CLI from the package root.`,
