@@ -1,4 +1,4 @@
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
@@ -93,7 +93,7 @@ describe('shards merged', () => {
     return resolved;
   }
 
-  it('three shards, merged, equal a local run (trials.jsonl and summary.csv, timing aside)', async () => {
+  it('three shards, merged, equal a local run (trials.jsonl and summary.csv timing aside, figure specs byte for byte)', async () => {
     const dir = join(tmp(), 'sharded');
     const resolved = await runShards(dir, 3);
     expect(shardFiles(dir).map((f) => f.shard)).toEqual([0, 1, 2].map((index) => ({ index, count: 3 })));
@@ -103,6 +103,10 @@ describe('shards merged', () => {
     await writeReport(resolved.kind, resolved.config, merged.records, outputLayout(dir));
     expect(resultsWithoutTiming(join(dir, 'trials.jsonl'))).toBe(resultsWithoutTiming(join(local, 'trials.jsonl')));
     expect(summaryWithoutTiming(dir)).toBe(summaryWithoutTiming(local));
+    // The figures' vega-lite specs (their data included); the SVGs differ only in vega's per-process id counters.
+    const specs = readdirSync(join(local, 'figures')).filter((f) => f.endsWith('.vl.json'));
+    expect(specs.length).toBeGreaterThanOrEqual(2);
+    for (const file of specs) expect(readFileSync(join(dir, 'figures', file), 'utf8'), file).toBe(readFileSync(join(local, 'figures', file), 'utf8'));
   });
 
   it('says which shards are missing or unfinished, and a rerun of that shard completes the merge without duplicates', async () => {
