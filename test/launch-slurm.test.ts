@@ -1,6 +1,6 @@
 /** --launcher slurm without a cluster: the scripts it writes, what it submits (sbatch recorded, not run), the CLI. */
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -99,6 +99,15 @@ describe('the CLI', () => {
     expect(r.status, r.stderr).toBe(0);
     for (const line of ['#SBATCH --partition=long', '#SBATCH --mem=2G', '#SBATCH --time=00:30:00', '#SBATCH --constraint=avx2', '--shard "${SLURM_ARRAY_TASK_ID}/4"', `--out ${out} --report`]) expect(r.stdout).toContain(line);
     expect(spawnSync('test', ['-e', out]).status).not.toBe(0);
+  });
+
+  it('refuses a folder that holds another config\'s results before submitting anything', () => {
+    const out = mkdtempSync(join(tmpdir(), 'purify-launch-'));
+    writeFileSync(join(out, 'config.json'), JSON.stringify({ name: 'other' }));
+    const r = cli([writeConfig(TINY), '--launcher', 'slurm', '--array', '2', '--out', out]);
+    expect(r.status).toBe(2);
+    expect(r.stderr).toContain(`${out} holds results of a different config`);
+    expect(existsSync(join(out, 'slurm'))).toBe(false);
   });
 
   it.each([

@@ -4,6 +4,7 @@
  * returns the finished trials by key, so a resumed run neither loses nor repeats a trial.
  */
 import { appendFileSync, existsSync, openSync, closeSync, ftruncateSync, readFileSync, renameSync, writeFileSync, fsyncSync } from 'node:fs';
+import { hostname } from 'node:os';
 import type { StoredTrial } from '../core/trial.ts';
 
 /** The finished trials of one output folder, of one kind's record type R (read back as that kind wrote them). */
@@ -79,7 +80,8 @@ export class TrialStore<R extends { readonly key: string } = StoredTrial> {
 
 /** Write a file so that readers see either the old or the new content, never a mix. */
 export function writeAtomic(path: string, content: string): void {
-  const tmp = `${path}.tmp-${process.pid}`;
+  // Host and pid: shards on different nodes of a shared file system may write the same file (config.json) at once.
+  const tmp = `${path}.tmp-${hostname()}-${process.pid}`;
   writeFileSync(tmp, content);
   const fd = openSync(tmp, 'r+');
   try {
