@@ -13,7 +13,8 @@ const LAYERS = [
   ['core', '^src/core/'], //                     the contracts: ExperimentKind, Cell, TrialTask, StoredTrial, output layout
   ['building blocks', '^src/(config|recovery|data|report)/'], // config files, contamination and measures, data sets, report writer and figure specs
   ['plan', '^src/plan/'], //                     grids, cells, trials; resolving a config against a kind's schema
-  ['runner', '^src/runner/'], //                 work units, workers, trials.jsonl, the output folder
+  ['runner', '^src/runner/'], //                 work units, workers, trials.jsonl, shards, the output folder
+  ['launch', '^src/launch/'], //                 submitting shards to a cluster scheduler (SLURM job arrays)
   ['networks', '^src/networks/'], //             what the practical kinds share
   ['kinds', '^src/kinds/[^/]+/'], //             one folder per experiment kind
   ['registry', '^src/kinds/index[.]ts$'], //     the one list of kinds

@@ -1,5 +1,5 @@
 /**
- * npm run experiment -- <name|file> [--out DIR] [--set key.path=value ...] [--trials N] [--fresh]
+ * npm run experiment -- <name|file> [--out DIR] [--set key.path=value ...] [--trials N] [--fresh] [--shard I/N]
  *
  * The composition root: resolve the config against the kind registry → run it → write the report.
  * Exit codes: 0 done; 2 the config or the command line is wrong (nothing was run or written); 1 the run failed.
@@ -17,8 +17,10 @@ import { KINDS, KINDS_URL } from '../kinds/index.ts';
 import { buildPlan, type Plan } from '../plan/plan.ts';
 import { resolveExperiment } from '../plan/resolve.ts';
 import { writeReport } from '../report/write.ts';
-import { OutputConflict } from '../runner/output.ts';
+import { launchSlurm, LaunchError, quote, readSubmissions, slurmScripts, statusLines, type SlurmSpec } from '../launch/slurm.ts';
+import { OutputConflict, prepareOutput } from '../runner/output.ts';
 import { runExperiment } from '../runner/run.ts';
+import { describeUnfinished, mergeShards, parseShard, shardFiles, shardFromEnv, ShardError, shardProgress } from '../runner/shard.ts';
 import { TrialStore } from '../runner/store.ts';
 import { BackendError, BACKENDS } from '../tensor/backend.ts';
 
@@ -37,10 +39,23 @@ async function main(argv: string[]): Promise<number> {
     .option('fresh', { type: 'boolean', default: false, describe: 'discard results already in the output folder and start over' })
     .option('list', { type: 'boolean', default: false, describe: 'list the shipped experiments and exit' })
     .option('dry-run', { type: 'boolean', default: false, describe: 'validate the config, print the plan, and exit' })
-    .option('report', { type: 'boolean', default: false, describe: 'only rebuild summary.csv and figures/ from the trials already in the output folder' })
+    .option('report', { type: 'boolean', default: false, describe: 'only rebuild summary.csv and figures/ from the trials already in the output folder (merging the shards\' trial files into trials.jsonl)' })
+    .option('shard', { type: 'string', describe: 'run shard I of N (I from 0) of the plan into its own trial file; inside a SLURM array read from SLURM_ARRAY_TASK_ID/SLURM_ARRAY_TASK_COUNT' })
+    .option('launcher', { type: 'string', choices: ['slurm'], describe: 'submit the sweep to a cluster: a job array of --array shards, then a merge job (--dry-run prints the sbatch scripts)' })
+    .option('array', { type: 'number', describe: 'shards (array tasks) for --launcher (or launcher.array in the config)' })
+    .option('partition', { type: 'string', describe: 'sbatch --partition (or launcher.partition)' })
+    .option('time', { type: 'string', describe: 'sbatch --time per shard (or launcher.time)' })
+    .option('cpus-per-task', { type: 'number', describe: 'sbatch --cpus-per-task; a shard runs that many workers (or launcher.cpusPerTask)' })
+    .option('mem', { type: 'string', describe: 'sbatch --mem per shard (or launcher.mem)' })
+    .option('account', { type: 'string', describe: 'sbatch --account (or launcher.account)' })
+    .option('qos', { type: 'string', describe: 'sbatch --qos (or launcher.qos)' })
+    .option('sbatch', { type: 'string', array: true, describe: 'a further sbatch option for both jobs, e.g. --sbatch=--gres=gpu:1 (repeatable; or launcher.extra)' })
+    .option('status', { type: 'boolean', default: false, describe: 'show each shard\'s progress in the output folder (and the SLURM jobs submitted into it), then exit' })
     .example('$0 synthetic-sweep', 'run the main synthetic phase-transition sweep')
     .example('$0 synthetic-sweep --trials 2 --set model.patches=2', 'a smaller variant (a different config: new results)')
     .example('$0 my-config.yaml --out /tmp/run1', 'run a config file into a chosen folder')
+    .example('$0 synthetic-sweep --launcher slurm --array 8 --time 02:00:00', 'submit 8 shards as a SLURM array and a merge job')
+    .example('$0 synthetic-sweep --shard $JOB_COMPLETION_INDEX/8', 'one shard under another array launcher (then --report merges)')
     .strictOptions()
     .help()
     .alias('h', 'help')
@@ -66,10 +81,38 @@ async function main(argv: string[]): Promise<number> {
   const outDir = resolve(args.out ?? resolve(ROOT, 'results', resolved.config.name));
   const plan = buildPlan(resolved.cells);
 
+  const launcher = { ...resolved.config.launcher, ...definedOnly({ array: args.array, partition: args.partition, time: args.time, cpusPerTask: args['cpus-per-task'], mem: args.mem, account: args.account, qos: args.qos }) };
+  if (args.status) return printStatus(resolved, outDir, launcher.array);
+  if (args.launcher === 'slurm') {
+    const { array, ...options } = launcher;
+    if (array === undefined) throw new UsageError('--launcher slurm needs the number of shards: --array N (or launcher.array in the config)');
+    if (args.shard !== undefined) throw new UsageError('--shard runs one shard here; --launcher submits them all: give one or the other');
+    const spec: SlurmSpec = {
+      name: resolved.config.name,
+      outDir,
+      root: ROOT,
+      args: repeatedArgs(String(ref), args),
+      workersGiven: args.workers !== undefined,
+      shards: array,
+      options: { ...options, extra: [...(launcher.extra ?? []), ...(args.sbatch ?? [])] },
+    };
+    if (args['dry-run']) {
+      const scripts = slurmScripts(spec);
+      console.log(`# ${scripts.shardPath} (sbatch --array=0-${array - 1})\n${scripts.shard}\n# ${scripts.mergePath} (sbatch --dependency=afterok:<array job>)\n${scripts.merge}`);
+      return 0;
+    }
+    prepareOutput(outputLayout(outDir), resolved.config, { fresh: args.fresh }); // refuses another config's folder
+    const progress = shardProgress(outputLayout(outDir), plan.trials, array, resolved.kind);
+    console.error(`${resolved.config.name}: ${plan.trials.length} trials in ${array} shards → ${outDir}`);
+    for (const line of launchSlurm(spec, progress).lines) console.log(line);
+    console.log(`watch: npm run experiment -- ${[...repeatedArgs(String(ref), args), '--out', outDir, '--status'].map(quote).join(' ')}`);
+    return 0;
+  }
   if (args['dry-run']) {
     printPlan(resolved.config.name, plan, outDir);
     return 0;
   }
+  if (args.report && shardFiles(outDir).length > 0) return mergeReport(resolved, plan, outDir);
   if (args.report) {
     const out = outputLayout(outDir);
     if (!existsSync(out.trials)) throw new UsageError(`${out.trials} does not exist; run the experiment first`);
@@ -81,7 +124,10 @@ async function main(argv: string[]): Promise<number> {
     return 0;
   }
 
-  console.error(`${resolved.config.name}: ${plan.cells.length} cells, ${plan.trials.length} trials → ${outDir}`);
+  const shard = args.shard !== undefined ? parseShard(args.shard) : shardFromEnv(process.env);
+  if (shard && args.fresh) throw new UsageError('--fresh clears the whole folder, which other shards share; clear it once before starting the shards');
+  const part = shard ? ` (shard ${shard.index}/${shard.count})` : '';
+  console.error(`${resolved.config.name}: ${plan.cells.length} cells, ${plan.trials.length} trials${part} → ${outDir}`);
   const started = Date.now();
   const outcome = await runExperiment(resolved, {
     outDir,
@@ -90,13 +136,59 @@ async function main(argv: string[]): Promise<number> {
     root: ROOT,
     command: ['npm run experiment --', ...argv].join(' '),
     log: (line) => console.error(line),
+    shard,
   });
   const seconds = ((Date.now() - started) / 1000).toFixed(1);
   console.error(`done in ${seconds} s: ${outcome.ran} trials run, ${outcome.resumedFrom} reused`);
+  if (shard) {
+    console.log(`shard ${shard.index}/${shard.count}: ${outcome.planned} trials in ${outcome.out.trials}; merge all shards with --report`);
+    return 0;
+  }
   const report = await writeReport(resolved.kind, resolved.config, outcome.records, outcome.out);
   if (report.text) console.log(report.text);
   const tables = report.tables.map((t) => `\n  table:   ${t}`).join('');
   console.log(`results: ${outcome.out.dir}\n  summary: ${report.summary}${tables}\n  figures: ${report.figures.join('\n           ')}`);
+  return 0;
+}
+
+/** The experiment arguments a job repeats: the reference (a file made absolute) and the options that shape the config. */
+function repeatedArgs(ref: string, args: { set?: string[]; trials?: number; backend?: string; workers?: number }): string[] {
+  const out = [existsSync(ref) ? resolve(ref) : ref];
+  for (const set of args.set ?? []) out.push('--set', set);
+  if (args.trials !== undefined) out.push('--trials', String(args.trials));
+  if (args.backend !== undefined) out.push('--backend', args.backend);
+  if (args.workers !== undefined) out.push('--workers', String(args.workers));
+  return out;
+}
+
+function definedOnly<T extends Record<string, unknown>>(values: T): Partial<T> {
+  return Object.fromEntries(Object.entries(values).filter(([, v]) => v !== undefined)) as Partial<T>;
+}
+
+/** --status: the shards' progress from the folder (shard count from --array, the config, the last submission or the files). */
+function printStatus(resolved: ReturnType<typeof resolveExperiment>, outDir: string, array: number | undefined): number {
+  const count = array ?? readSubmissions(outDir).at(-1)?.shards ?? Math.max(0, ...shardFiles(outDir).map((f) => f.shard.count));
+  if (count === 0) throw new UsageError(`${outDir} holds no shards yet (and --array does not say how many there are)`);
+  const progress = shardProgress(outputLayout(outDir), buildPlan(resolved.cells).trials, count, resolved.kind);
+  for (const line of statusLines(outDir, progress)) console.log(line);
+  return 0;
+}
+
+/** --report on a sharded folder: merge the shards into trials.jsonl, write the report, say what is missing. */
+async function mergeReport(resolved: ReturnType<typeof resolveExperiment>, plan: Plan<unknown>, outDir: string): Promise<number> {
+  const out = outputLayout(outDir);
+  prepareOutput(out, resolved.config, { fresh: false }); // refuses a folder that holds another config's results
+  const merged = mergeShards(out, buildPlan(resolved.cells).trials, resolved.kind);
+  const files = await writeReport(resolved.kind, resolved.config, merged.records, out);
+  if (files.text) console.log(files.text);
+  console.log(`merged ${merged.records.length} of ${merged.planned} trials from ${shardFiles(outDir).length} shard file(s) into ${out.trials}`);
+  console.log(`wrote ${files.summary} and ${files.figures.length} figure(s) in ${out.figures}`);
+  const unfinished = describeUnfinished(merged.shards);
+  if (merged.records.length < plan.trials.length) {
+    console.error(`warning: ${plan.trials.length - merged.records.length} trials are missing; the report covers only the finished ones`);
+    for (const line of unfinished) console.error(`  ${line}`);
+    console.error('  rerun the missing shards (same command with --shard I/N, or the --launcher command again), then --report');
+  }
   return 0;
 }
 
@@ -117,7 +209,7 @@ class UsageError extends Error {
 main(hideBin(process.argv)).then(
   (code) => process.exit(code),
   (err) => {
-    if (err instanceof ConfigError || err instanceof UsageError) {
+    if (err instanceof ConfigError || err instanceof UsageError || err instanceof ShardError || err instanceof LaunchError) {
       console.error(`error: ${err.message}`);
       if (err instanceof UsageError) console.error('run with --help for usage');
       process.exit(2);

@@ -18,6 +18,22 @@ function sweep<F extends z.ZodType>(figure: F) {
   });
 }
 
+/** How `--launcher slurm` submits the sweep (never changes results, so a folder may be resumed with other values). */
+const launcherSchema = z
+  .strictObject({
+    array: z.int().min(1).max(10000).optional().describe('shards: tasks of the SLURM array (--array N overrides)'),
+    partition: z.string().min(1).optional().describe('sbatch --partition'),
+    time: z.string().regex(/^[0-9:-]+$/, 'expected a SLURM time such as 30, 02:00:00 or 1-00:00:00').optional().describe('sbatch --time, per shard'),
+    cpusPerTask: z.int().min(1).optional().describe('sbatch --cpus-per-task; each shard runs that many workers'),
+    mem: z.string().regex(/^[0-9]+[KMGT]?$/, 'expected a SLURM memory size such as 4G').optional().describe('sbatch --mem, per shard'),
+    account: z.string().min(1).optional().describe('sbatch --account'),
+    qos: z.string().min(1).optional().describe('sbatch --qos'),
+    extra: z.array(z.string().regex(/^--?[A-Za-z]/, 'expected an sbatch option such as --gres=gpu:1')).default(() => []).describe('further sbatch options, one per #SBATCH line'),
+  })
+  .describe('cluster submission (--launcher slurm)');
+
+export type LauncherConfig = z.output<typeof launcherSchema>;
+
 function commonFields<K extends string, F extends z.ZodType>(kind: K, figure: F) {
   return {
     kind: z.literal(kind).default(kind).describe('experiment kind'),
@@ -27,6 +43,7 @@ function commonFields<K extends string, F extends z.ZodType>(kind: K, figure: F)
     trials: z.int().min(1).default(5).describe('independent trials per cell'),
     backend: z.enum(BACKENDS).default('wasm').describe('tfjs backend (never falls back silently)'),
     workers: z.int().min(0).max(64).default(0).describe('parallel workers (0 = one per core); results do not depend on it'),
+    launcher: launcherSchema.optional(),
     sweeps: z
       .record(z.string().regex(/^[A-Za-z0-9_-]+$/, 'expected a sweep name of letters, digits, _ and -'), sweep(figure))
       .refine((sweeps) => Object.keys(sweeps).length > 0, 'expected at least one sweep')

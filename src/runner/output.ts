@@ -2,7 +2,8 @@
  * Preparing an output folder (its layout: src/core/output.ts). A folder holds the results of exactly one config;
  * rerunning that config resumes, another config is refused (unless --fresh).
  */
-import { existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
 import type { OutputLayout } from '../core/output.ts';
 import { isPlainObject } from '../schema/validate.ts';
 import { canonicalJson } from '../util/canonical.ts';
@@ -13,11 +14,19 @@ export class OutputConflict extends Error {
 }
 
 /** Keys that change how a run is executed but never its results; they may differ between resumed runs. */
-const EXECUTION_ONLY = ['workers'];
+const EXECUTION_ONLY = ['workers', 'launcher'];
+
+/** Shard trial files and manifests (src/runner/shard.ts), which --fresh clears with the rest. */
+function shardOutputs(dir: string): string[] {
+  if (!existsSync(dir)) return [];
+  return readdirSync(dir)
+    .filter((name) => /^(trials|manifest)\.shard-\d+-of-\d+\.(jsonl|json)$/.test(name))
+    .map((name) => join(dir, name));
+}
 
 /** Prepare `dir` for `config`: create it, or check it holds this config's results, or clear it with `fresh`. */
 export function prepareOutput(out: OutputLayout, config: object, options: { fresh: boolean }): { resumed: boolean } {
-  if (options.fresh) for (const path of [out.config, out.manifest, out.trials, out.summary, out.figures]) rmSync(path, { recursive: true, force: true });
+  if (options.fresh) for (const path of [out.config, out.manifest, out.trials, out.summary, out.figures, ...shardOutputs(out.dir)]) rmSync(path, { recursive: true, force: true });
   mkdirSync(out.dir, { recursive: true });
   if (existsSync(out.config)) {
     const stored = JSON.parse(readFileSync(out.config, 'utf8'));

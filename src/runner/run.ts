@@ -14,6 +14,7 @@ import { gitState, machine, packageVersions, type Manifest } from './manifest.ts
 import { prepareOutput } from './output.ts';
 import { runUnits } from './pool.ts';
 import { Progress, type ProgressSink } from './progress.ts';
+import { shardLayout, splitShards, type Shard } from './shard.ts';
 import { TrialStore, writeAtomic } from './store.ts';
 import { makeUnits } from './units.ts';
 
@@ -34,6 +35,8 @@ export interface RunOptions {
   readonly command: string;
   readonly log?: (line: string) => void;
   readonly progress?: ProgressSink;
+  /** Run only this shard of the plan, into its own trial file and manifest (src/runner/shard.ts). */
+  readonly shard?: Shard;
 }
 
 export interface RunOutcome<R extends StoredTrial> {
@@ -41,7 +44,7 @@ export interface RunOutcome<R extends StoredTrial> {
   readonly planned: number;
   readonly ran: number;
   readonly resumedFrom: number;
-  /** Every trial of the plan, in plan order (also what trials.jsonl now holds). */
+  /** Every trial of the plan (of the shard, when sharded), in plan order (also what the trial file now holds). */
   readonly records: readonly R[];
 }
 
@@ -50,12 +53,15 @@ export async function runExperiment<C extends CommonConfig, R extends StoredTria
   const log = options.log ?? (() => {});
   await useBackend(config.backend); // fail before touching the output folder if the backend is unavailable
   await kind.preflight?.(cells.map((c) => c.config)); // likewise for missing data
-  const out = outputLayout(options.outDir);
-  prepareOutput(out, config, { fresh: options.fresh });
+  const folder = outputLayout(options.outDir);
+  prepareOutput(folder, config, { fresh: options.fresh });
+  // A shard writes only its own trial file and manifest; config.json is shared (every shard writes the same one).
+  const out = options.shard ? shardLayout(folder, options.shard) : folder;
   const store = TrialStore.open<R>(out.trials);
   if (store.repairedBytes > 0) log(`repaired ${out.trials}: dropped a torn final line (${store.repairedBytes} bytes)`);
 
-  const plan = buildPlan(cells);
+  const whole = buildPlan(cells);
+  const plan = options.shard ? { ...whole, trials: splitShards(whole.trials, options.shard.count, kind)[options.shard.index] } : whole;
   const pending = plan.trials.filter((t) => !store.has(t.key));
   const resumedFrom = plan.trials.length - pending.length;
   if (resumedFrom > 0) log(`resuming: ${resumedFrom} of ${plan.trials.length} trials already done in ${out.trials}`);

@@ -4,6 +4,7 @@
  * returns the finished trials by key, so a resumed run neither loses nor repeats a trial.
  */
 import { appendFileSync, existsSync, openSync, closeSync, ftruncateSync, readFileSync, renameSync, writeFileSync, fsyncSync } from 'node:fs';
+import { hostname } from 'node:os';
 import type { StoredTrial } from '../core/trial.ts';
 
 /** The finished trials of one output folder, of one kind's record type R (read back as that kind wrote them). */
@@ -15,11 +16,15 @@ export class TrialStore<R extends { readonly key: string } = StoredTrial> {
     readonly repairedBytes: number,
   ) {}
 
-  /** Open (or create) the store; a torn final line is cut off, a corrupt line elsewhere is an error. */
-  static open<R extends { readonly key: string } = StoredTrial>(path: string): TrialStore<R> {
+  /**
+   * Open (or create) the store; a torn final line is cut off, a corrupt line elsewhere is an error. With
+   * `readOnly` the file is neither created nor repaired (another process may be appending to it): a torn final
+   * line is only skipped.
+   */
+  static open<R extends { readonly key: string } = StoredTrial>(path: string, options: { readOnly?: boolean } = {}): TrialStore<R> {
     const done = new Map<string, R>();
     if (!existsSync(path)) {
-      writeFileSync(path, '');
+      if (!options.readOnly) writeFileSync(path, '');
       return new TrialStore(path, done, 0);
     }
     const text = readFileSync(path, 'utf8');
@@ -36,7 +41,7 @@ export class TrialStore<R extends { readonly key: string } = StoredTrial> {
       done.set(record.key, record); // a trial written twice keeps its last copy
     });
     const repaired = Buffer.byteLength(text) - Buffer.byteLength(text.slice(0, complete));
-    if (repaired > 0) truncate(path, Buffer.byteLength(text.slice(0, complete)));
+    if (repaired > 0 && !options.readOnly) truncate(path, Buffer.byteLength(text.slice(0, complete)));
     return new TrialStore(path, done, repaired);
   }
 
@@ -75,7 +80,8 @@ export class TrialStore<R extends { readonly key: string } = StoredTrial> {
 
 /** Write a file so that readers see either the old or the new content, never a mix. */
 export function writeAtomic(path: string, content: string): void {
-  const tmp = `${path}.tmp-${process.pid}`;
+  // Host and pid: shards on different nodes of a shared file system may write the same file (config.json) at once.
+  const tmp = `${path}.tmp-${hostname()}-${process.pid}`;
   writeFileSync(tmp, content);
   const fd = openSync(tmp, 'r+');
   try {
