@@ -1,25 +1,25 @@
 /**
- * npm run experiment -- <name|file> [--out DIR] [--set key.path=value ...] [--trials N] [--fresh]
+ * npm run experiment -- <name|file> [--out DIR] [--set key.path=value ...] [--trials N] [--fresh] [--repair]
  *
  * The composition root: resolve the config against the kind registry → run it → write the report.
- * Exit codes: 0 done; 2 the config or the command line is wrong (nothing was run or written); 1 the run failed.
+ * Exit codes: 0 done; 2 bad input (the config, the command line, or an output folder that cannot be used);
+ * 1 the run failed; 130 interrupted. Errors are one message; the stack only with --debug or DEBUG=1.
  */
 import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import yargs from 'yargs';
 import { hideBin } from 'yargs/helpers';
-import { existsSync } from 'node:fs';
 import { ConfigError } from '../config/errors.ts';
 import { listExperiments } from '../config/load.ts';
-import { outputLayout } from '../core/output.ts';
 import { DataFormatError, DataUnavailableError } from '../data/dataset.ts';
 import { KINDS, KINDS_URL } from '../kinds/index.ts';
 import { buildPlan, type Plan } from '../plan/plan.ts';
 import { resolveExperiment } from '../plan/resolve.ts';
 import { writeReport } from '../report/write.ts';
 import { OutputConflict } from '../runner/output.ts';
-import { runExperiment } from '../runner/run.ts';
-import { TrialStore } from '../runner/store.ts';
+import { LockHeld } from '../runner/lock.ts';
+import { InvalidRecords } from '../runner/records.ts';
+import { readResults, runExperiment } from '../runner/run.ts';
 import { BackendError, BACKENDS } from '../tensor/backend.ts';
 
 const ROOT = resolve(fileURLToPath(import.meta.url), '../../..');
@@ -37,6 +37,8 @@ async function main(argv: string[]): Promise<number> {
     .option('fresh', { type: 'boolean', default: false, describe: 'discard results already in the output folder and start over' })
     .option('list', { type: 'boolean', default: false, describe: 'list the shipped experiments and exit' })
     .option('dry-run', { type: 'boolean', default: false, describe: 'validate the config, print the plan, and exit' })
+    .option('repair', { type: 'boolean', default: false, describe: 'move stored lines that are not valid trial records to trials.rejected.jsonl and rerun their trials' })
+    .option('debug', { type: 'boolean', default: false, describe: 'print the stack trace of an error (also DEBUG=1)' })
     .option('report', { type: 'boolean', default: false, describe: 'only rebuild summary.csv and figures/ from the trials already in the output folder' })
     .example('$0 synthetic-sweep', 'run the main synthetic phase-transition sweep')
     .example('$0 synthetic-sweep --trials 2 --set model.patches=2', 'a smaller variant (a different config: new results)')
@@ -71,11 +73,12 @@ async function main(argv: string[]): Promise<number> {
     return 0;
   }
   if (args.report) {
-    const out = outputLayout(outDir);
-    if (!existsSync(out.trials)) throw new UsageError(`${out.trials} does not exist; run the experiment first`);
-    const inPlan = new Set(plan.trials.map((t) => t.key));
-    const records = TrialStore.open(out.trials).records().filter((r) => inPlan.has(r.key));
-    const files = await writeReport(resolved.kind, resolved.config, records, out);
+    const results = readResults(resolved, { outDir, repair: args.repair, command: commandLine(argv), log: (line) => console.error(line) });
+    const out = results.out;
+    if (results.foreign) console.error(`note: ${results.foreign} record(s) in ${out.trials} belong to no cell of this plan and are not summarised (--repair moves them out)`);
+    if (results.beyond) console.error(`note: reporting on the first ${resolved.config.trials} trials per cell; ${results.beyond} later trial(s) in ${out.trials} are kept but not summarised`);
+    if (results.missing) console.error(`note: ${results.missing} of ${results.planned} trials of this plan are not done yet; the summary covers ${results.records.length}`);
+    const files = await writeReport(resolved.kind, resolved.config, results.records, out);
     if (files.text) console.log(files.text);
     console.log(`wrote ${files.summary} and ${files.figures.length} figure(s) in ${out.figures}`);
     return 0;
@@ -83,13 +86,20 @@ async function main(argv: string[]): Promise<number> {
 
   console.error(`${resolved.config.name}: ${plan.cells.length} cells, ${plan.trials.length} trials → ${outDir}`);
   const started = Date.now();
+  const progress = { done: 0, planned: plan.trials.length };
+  process.once('SIGINT', () => {
+    console.error(`\ninterrupted after ${progress.done} of ${progress.planned} trials; rerun the same command to resume`);
+    process.exit(130); // the lock is released by its exit handler; finished trials are already on disk
+  });
   const outcome = await runExperiment(resolved, {
     outDir,
     fresh: args.fresh,
+    repair: args.repair,
     kinds: KINDS_URL,
     root: ROOT,
-    command: ['npm run experiment --', ...argv].join(' '),
+    command: commandLine(argv),
     log: (line) => console.error(line),
+    onTrials: (done, planned) => Object.assign(progress, { done, planned }),
   });
   const seconds = ((Date.now() - started) / 1000).toFixed(1);
   console.error(`done in ${seconds} s: ${outcome.ran} trials run, ${outcome.resumedFrom} reused`);
@@ -98,6 +108,10 @@ async function main(argv: string[]): Promise<number> {
   const tables = report.tables.map((t) => `\n  table:   ${t}`).join('');
   console.log(`results: ${outcome.out.dir}\n  summary: ${report.summary}${tables}\n  figures: ${report.figures.join('\n           ')}`);
   return 0;
+}
+
+function commandLine(argv: readonly string[]): string {
+  return ['npm run experiment --', ...argv].join(' ');
 }
 
 function printPlan(name: string, plan: Plan<unknown>, outDir: string): void {
@@ -114,19 +128,42 @@ class UsageError extends Error {
   override name = 'UsageError';
 }
 
-main(hideBin(process.argv)).then(
+const argv = hideBin(process.argv);
+const debug = argv.includes('--debug') || ['1', 'true'].includes(process.env.DEBUG ?? '');
+
+main(argv).then(
   (code) => process.exit(code),
   (err) => {
-    if (err instanceof ConfigError || err instanceof UsageError) {
-      console.error(`error: ${err.message}`);
-      if (err instanceof UsageError) console.error('run with --help for usage');
-      process.exit(2);
-    }
-    if (err instanceof OutputConflict || err instanceof BackendError || err instanceof DataUnavailableError || err instanceof DataFormatError) {
-      console.error(`error: ${err.message}`);
-      process.exit(2);
-    }
-    console.error(err instanceof Error ? (err.stack ?? err.message) : String(err));
-    process.exit(1);
+    const { code, message } = explain(err);
+    console.error(`error: ${message}`);
+    if (err instanceof UsageError) console.error('run with --help for usage');
+    if (debug && err instanceof Error && err.stack) console.error(err.stack);
+    else if (code === 1) console.error('(run with --debug or DEBUG=1 for the stack trace)');
+    process.exit(code);
   },
 );
+
+/** Bad input → 2; anything else is a fault of the run → 1. File-system errors name the path and the cause. */
+function explain(err: unknown): { code: number; message: string } {
+  const badInput = [ConfigError, UsageError, OutputConflict, LockHeld, InvalidRecords, BackendError, DataUnavailableError, DataFormatError];
+  if (badInput.some((type) => err instanceof type)) return { code: 2, message: (err as Error).message };
+  const fs = err as NodeJS.ErrnoException;
+  if (err instanceof Error && typeof fs.code === 'string' && FS_CAUSES[fs.code]) {
+    const path = fs.path ?? '(unknown path)';
+    return { code: fs.code === 'ENOSPC' || fs.code === 'EIO' ? 1 : 2, message: `${path}: ${FS_CAUSES[fs.code]} (${fs.code}${fs.syscall ? ` in ${fs.syscall}` : ''})` };
+  }
+  return { code: 1, message: err instanceof Error ? err.message : String(err) };
+}
+
+const FS_CAUSES: Record<string, string> = {
+  ENOTDIR: 'a part of this path is a file, not a folder; choose another --out',
+  EEXIST: 'already exists and is not a folder; choose another --out',
+  EISDIR: 'is a folder where a file was expected',
+  EACCES: 'permission denied; choose a folder you can write to (--out)',
+  EPERM: 'operation not permitted; choose a folder you can write to (--out)',
+  EROFS: 'is on a read-only file system; choose another --out',
+  ENOENT: 'does not exist',
+  ENOSPC: 'no space left on the device; free some space and rerun the same command to resume',
+  EDQUOT: 'disk quota exceeded; free some space and rerun the same command to resume',
+  EIO: 'input/output error on the device',
+};
