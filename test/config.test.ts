@@ -147,3 +147,40 @@ describe('config resolution', () => {
     }
   });
 });
+
+describe('hostile and careless inputs', () => {
+  it('a preset name is a name: no path traversal; a path is written as a path and resolves against the file naming it', () => {
+    const root = project(`defaults: { model: ../../../../tmp/evil/ok }\n${MINIMAL}`);
+    expect(errorOf(() => resolveExperiment('exp', { root })).message).toContain("defaults.model: '../../../../tmp/evil/ok' is not a preset name");
+    const root2 = project(`defaults: { model: ../../package }\n${MINIMAL}`);
+    expect(errorOf(() => resolveExperiment('exp', { root: root2 })).message).not.toContain('version');
+    const root3 = project(`defaults: { model: ./mine/model.yaml }\n${MINIMAL}`, { 'experiments/mine/model.yaml': 'width: 5\n' });
+    expect(resolveExperiment('exp', { root: root3 }).config).toMatchObject({ model: { width: 5 } });
+  });
+
+  it('a relative extends resolves against the file, a command-line path against the given directory', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'purify-rel-'));
+    mkdirSync(join(dir, 'sub'));
+    writeFileSync(join(dir, 'sub', 'base.yaml'), `extends: synthetic-sweep\nseed: 42\n`);
+    writeFileSync(join(dir, 'sub', 'child.yaml'), `extends: ./base.yaml\ntrials: 1\n`);
+    const resolved = resolveExperiment('sub/child.yaml', { root: ROOT, cwd: dir });
+    expect(resolved.config).toMatchObject({ seed: 42, trials: 1, name: 'child' });
+    writeFileSync(join(dir, 'sub', 'orphan.yaml'), `extends: ./missing.yaml\n`);
+    expect(errorOf(() => resolveExperiment('sub/orphan.yaml', { root: ROOT, cwd: dir })).message).toContain('sub/orphan.yaml: extends: no such config file');
+  });
+
+  it('an empty --set value is refused, not read as "use the default"', () => {
+    const root = project(MINIMAL);
+    expect(errorOf(() => resolveExperiment('exp', { root, sets: ['trials='] })).message).toContain("--set trials=: trials: expected a value after '='");
+  });
+
+  it('a --set that replaces a preset value with a mapping is blamed on the flag', () => {
+    const root = project(`defaults: { model: small }\n${MINIMAL}`, { 'configs/model/small.yaml': 'width: 4\n' });
+    expect(errorOf(() => resolveExperiment('exp', { root, sets: ['model.width.foo=3'] })).message).toContain('--set model.width.foo=3: model.width: expected an integer');
+  });
+
+  it.each(['[0.1, 0.1]', '[-0, 0]'])('duplicate grid values %s are refused (they would make two cells with one key)', (values) => {
+    const root = project(MINIMAL.replace('{ start: 0, stop: 0.2, step: 0.1 }', values));
+    expect(errorOf(() => resolveExperiment('exp', { root })).message).toContain('sweeps.s.grid.contamination.fraction: the value');
+  });
+});
