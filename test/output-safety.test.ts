@@ -74,6 +74,9 @@ describe('the lock on an output folder', () => {
     expect(JSON.parse(readFileSync(taken.file, 'utf8')).pid).toBe(process.pid);
     taken.release();
     expect(existsSync(path + '.lock')).toBe(false);
+    // a live pid that started after the lock was written is not its holder (the pid was reused)
+    writeFileSync(path + '.lock', JSON.stringify({ pid: process.ppid, host: hostname(), command: 'old', started_at: 'then', proc_start: '1' }));
+    acquireLock(path).release();
     // another host's process cannot be checked, so its lock holds
     writeFileSync(path + '.lock', JSON.stringify({ pid: 1, host: 'elsewhere', command: 'x', started_at: 'then' }));
     expect(() => acquireLock(path)).toThrow(/held by pid 1 on elsewhere.*delete .*trials.jsonl.lock/);

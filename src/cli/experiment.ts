@@ -64,8 +64,10 @@ async function main(argv: string[]): Promise<number> {
   const sets = [...(args.set ?? [])];
   if (args.workers !== undefined) sets.push(`workers=${args.workers}`);
   if (args.backend !== undefined) sets.push(`backend=${args.backend}`);
-  const resolved = resolveExperiment(String(ref), { root: ROOT, sets, trials: args.trials }, KINDS);
-  const outDir = resolve(args.out ?? resolve(ROOT, 'results', resolved.config.name));
+  // `npm run` starts in the package root; paths on the command line mean what they mean where the user typed them.
+  const cwd = process.env.INIT_CWD ?? process.cwd();
+  const resolved = resolveExperiment(String(ref), { root: ROOT, sets, trials: args.trials, cwd }, KINDS);
+  const outDir = args.out !== undefined ? resolve(cwd, args.out) : resolve(ROOT, 'results', resolved.config.name);
   const plan = buildPlan(resolved.cells);
 
   if (args['dry-run']) {

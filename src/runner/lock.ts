@@ -12,6 +12,8 @@ export interface LockHolder {
   readonly host: string;
   readonly command: string;
   readonly started_at: string;
+  /** The holder's start time in clock ticks since boot (Linux /proc), so a reused pid is not taken for the holder. */
+  readonly proc_start?: string;
 }
 
 export interface Lock {
@@ -41,7 +43,7 @@ export const LOCK_SUFFIX = '.lock';
 /** Take the lock on `path` (the file the holder will write), or throw LockHeld naming the live holder. */
 export function acquireLock(path: string, command = process.argv.slice(1).join(' ')): Lock {
   const file = path + LOCK_SUFFIX;
-  const me: LockHolder = { pid: process.pid, host: hostname(), command, started_at: new Date().toISOString() };
+  const me: LockHolder = { pid: process.pid, host: hostname(), command, started_at: new Date().toISOString(), proc_start: procStat(process.pid)?.start };
   const text = JSON.stringify(me) + '\n';
   for (let attempt = 0; attempt < 3; attempt++) {
     if (tryCreate(file, text)) return held(file, text);
@@ -125,9 +127,23 @@ function isAlive(holder: LockHolder): boolean {
   if (holder.pid === process.pid) return true;
   try {
     process.kill(holder.pid, 0);
-    return true;
   } catch (err) {
     return (err as NodeJS.ErrnoException).code === 'EPERM'; // exists, owned by someone else
+  }
+  const stat = procStat(holder.pid);
+  if (!stat) return true; // no /proc: trust the signal check
+  if (stat.state === 'Z' || stat.state === 'X') return false; // killed, not yet reaped
+  return holder.proc_start === undefined || holder.proc_start === stat.start; // else the pid was reused
+}
+
+/** State and start time of a process from /proc/<pid>/stat (Linux), or undefined where there is none. */
+function procStat(pid: number): { state: string; start: string } | undefined {
+  try {
+    const text = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const fields = text.slice(text.lastIndexOf(')') + 2).split(' '); // the command name may hold spaces and parentheses
+    return { state: fields[0], start: fields[19] };
+  } catch {
+    return undefined;
   }
 }
 
