@@ -184,3 +184,34 @@ describe('hostile and careless inputs', () => {
     expect(errorOf(() => resolveExperiment('exp', { root })).message).toContain('sweeps.s.grid.contamination.fraction: the value');
   });
 });
+
+describe('bounded inputs', () => {
+  it('a grid of ten million cells is refused before it is expanded, and a flag raises the limit', () => {
+    const huge = MINIMAL.replace('[4, 8]', '{ start: 1, stop: 100000, num: 100000 }').replace('step: 0.1', 'num: 100');
+    const root = project(huge);
+    const started = Date.now();
+    expect(errorOf(() => resolveExperiment('exp', { root })).message).toContain('the sweeps define 10000000 cells, more than the limit of 10000');
+    expect(Date.now() - started).toBeLessThan(5000); // nothing was expanded (expanding would exhaust the heap)
+    const small = project(MINIMAL);
+    expect(errorOf(() => resolveExperiment('exp', { root: small, limits: { cells: 5, trials: 100 } })).message).toContain('6 cells, more than the limit of 5');
+    expect(errorOf(() => resolveExperiment('exp', { root: small, limits: { cells: 10, trials: 10 } })).message).toMatch(/6 cells × \d+ trials = \d+ trials, more than the limit of 10/);
+    expect(resolveExperiment('exp', { root: small, limits: { cells: 6, trials: 1000 } }).cells).toHaveLength(6);
+  });
+
+  it('a config file above the size limit is refused unread; duplicate keys are found in linear time', () => {
+    const big = project(MINIMAL, { 'experiments/big.yaml': `description: x\n#${'x'.repeat(1_100_000)}\n` });
+    expect(errorOf(() => resolveExperiment('big', { root: big })).message).toContain('a config may be at most 1000000 bytes');
+    const keys = (n: number) => `model:\n${Array.from({ length: n }, (_, i) => `  k${i}: ${i}`).join('\n')}\n`;
+    const time = (n: number) => {
+      const root = project(keys(n));
+      const started = performance.now();
+      errorOf(() => resolveExperiment('exp', { root }));
+      return performance.now() - started;
+    };
+    time(500); // warm up
+    const [small, large] = [time(2000), time(16000)];
+    expect(large / small).toBeLessThan(8 * 3); // 8× the keys: linear is ~8×, the quadratic parser it replaces was ~50×
+    const dup = project(`${MINIMAL}seed: 1\nseed: 2\n`);
+    expect(errorOf(() => resolveExperiment('exp', { root: dup })).message).toMatch(/key 'seed' appears twice in one mapping \(line \d+/);
+  });
+});

@@ -13,7 +13,7 @@ import { ConfigError } from '../config/errors.ts';
 import { listExperiments } from '../config/load.ts';
 import { DataFormatError, DataUnavailableError } from '../data/dataset.ts';
 import { KINDS, KINDS_URL } from '../kinds/index.ts';
-import { buildPlan, type Plan } from '../plan/plan.ts';
+import { buildPlan, DEFAULT_LIMITS, type Plan } from '../plan/plan.ts';
 import { resolveExperiment } from '../plan/resolve.ts';
 import { writeReport } from '../report/write.ts';
 import { OutputConflict } from '../runner/output.ts';
@@ -37,6 +37,8 @@ async function main(argv: string[]): Promise<number> {
     .option('fresh', { type: 'boolean', default: false, describe: 'discard results already in the output folder and start over' })
     .option('list', { type: 'boolean', default: false, describe: 'list the shipped experiments and exit' })
     .option('dry-run', { type: 'boolean', default: false, describe: 'validate the config, print the plan, and exit' })
+    .option('max-cells', { type: 'number', default: DEFAULT_LIMITS.cells, describe: 'refuse a plan with more cells than this' })
+    .option('max-trials', { type: 'number', default: DEFAULT_LIMITS.trials, describe: 'refuse a plan with more trials than this' })
     .option('repair', { type: 'boolean', default: false, describe: 'move stored lines that are not valid trial records to trials.rejected.jsonl and rerun their trials' })
     .option('debug', { type: 'boolean', default: false, describe: 'print the stack trace of an error (also DEBUG=1)' })
     .option('report', { type: 'boolean', default: false, describe: 'only rebuild summary.csv and figures/ from the trials already in the output folder' })
@@ -66,7 +68,7 @@ async function main(argv: string[]): Promise<number> {
   if (args.backend !== undefined) sets.push(`backend=${args.backend}`);
   // `npm run` starts in the package root; paths on the command line mean what they mean where the user typed them.
   const cwd = process.env.INIT_CWD ?? process.cwd();
-  const resolved = resolveExperiment(String(ref), { root: ROOT, sets, trials: args.trials, cwd }, KINDS);
+  const resolved = resolveExperiment(String(ref), { root: ROOT, sets, trials: args.trials, cwd, limits: { cells: args['max-cells'], trials: args['max-trials'] } }, KINDS);
   const outDir = args.out !== undefined ? resolve(cwd, args.out) : resolve(ROOT, 'results', resolved.config.name);
   const plan = buildPlan(resolved.cells);
 

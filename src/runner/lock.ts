@@ -49,7 +49,7 @@ export function acquireLock(path: string, command = process.argv.slice(1).join('
     if (tryCreate(file, text)) return held(file, text);
     const holder = readHolder(file);
     if (holder === undefined) continue; // released between our attempt and the read: try again
-    if (holder === null || isAlive(holder)) throw new LockHeld(file, holder);
+    if (holder === null || (isAlive(holder) && !diesSoon(holder))) throw new LockHeld(file, holder);
     breakStale(file, holder);
   }
   throw new LockHeld(file, readHolder(file) ?? null);
@@ -119,6 +119,19 @@ function readHolder(file: string): LockHolder | null | undefined {
   } catch {
     return null;
   }
+}
+
+/** A process killed with kill -9 runs on for a moment while the kernel tears it down: give it that moment. */
+const GRACE_MS = 2000;
+
+function diesSoon(holder: LockHolder): boolean {
+  if (holder.host !== hostname() || holder.pid === process.pid) return false;
+  const pause = new Int32Array(new SharedArrayBuffer(4));
+  for (const end = Date.now() + GRACE_MS; Date.now() < end; ) {
+    Atomics.wait(pause, 0, 0, 50); // a synchronous sleep: the lock is taken before anything else runs
+    if (!isAlive(holder)) return true;
+  }
+  return false;
 }
 
 /** A process on another host cannot be checked, so it counts as alive. */
