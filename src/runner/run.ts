@@ -84,7 +84,7 @@ async function runLocked<C extends CommonConfig, R extends StoredTrial>(experime
 
   const workers = config.workers === 0 ? availableParallelism() : config.workers;
   const manifest = startManifest(config, options, plan.trials.length, resumedFrom, workers);
-  writeManifest(out, manifest, store.size);
+  writeManifest(out, manifest, resumedFrom);
 
   let done = resumedFrom;
   options.onTrials?.(done, plan.trials.length);
@@ -104,8 +104,9 @@ async function runLocked<C extends CommonConfig, R extends StoredTrial>(experime
   progress.finish();
 
   store.finalize(plan.trials.map((t) => t.key));
-  writeManifest(out, { ...manifest, ended_at: new Date().toISOString() }, store.size);
-  return { out, planned: plan.trials.length, ran: pending.length, resumedFrom, records: planned(store, plan.trials) };
+  const records = planned(store, plan.trials);
+  writeManifest(out, { ...manifest, ended_at: new Date().toISOString() }, records.length); // the plan's trials, not other records kept in the file
+  return { out, planned: plan.trials.length, ran: pending.length, resumedFrom, records };
 }
 
 /** What a folder holds for a plan, for a report: the plan's finished trials, and counts of everything else. */
