@@ -154,3 +154,71 @@ describe('config resolution', () => {
     }
   });
 });
+
+describe('hostile and careless inputs', () => {
+  it('a preset name is a name: no path traversal; a path is written as a path and resolves against the file naming it', () => {
+    const root = project(`defaults: { model: ../../../../tmp/evil/ok }\n${MINIMAL}`);
+    expect(errorOf(() => resolveExperiment('exp', { root })).message).toContain("defaults.model: '../../../../tmp/evil/ok' is not a preset name");
+    const root2 = project(`defaults: { model: ../../package }\n${MINIMAL}`);
+    expect(errorOf(() => resolveExperiment('exp', { root: root2 })).message).not.toContain('version');
+    const root3 = project(`defaults: { model: ./mine/model.yaml }\n${MINIMAL}`, { 'experiments/mine/model.yaml': 'width: 5\n' });
+    expect(resolveExperiment('exp', { root: root3 }).config).toMatchObject({ model: { width: 5 } });
+  });
+
+  it('a relative extends resolves against the file, a command-line path against the given directory', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'purify-rel-'));
+    mkdirSync(join(dir, 'sub'));
+    writeFileSync(join(dir, 'sub', 'base.yaml'), `extends: synthetic-sweep\nseed: 42\n`);
+    writeFileSync(join(dir, 'sub', 'child.yaml'), `extends: ./base.yaml\ntrials: 1\n`);
+    const resolved = resolveExperiment('sub/child.yaml', { root: ROOT, cwd: dir });
+    expect(resolved.config).toMatchObject({ seed: 42, trials: 1, name: 'child' });
+    writeFileSync(join(dir, 'sub', 'orphan.yaml'), `extends: ./missing.yaml\n`);
+    expect(errorOf(() => resolveExperiment('sub/orphan.yaml', { root: ROOT, cwd: dir })).message).toContain('sub/orphan.yaml: extends: no such config file');
+  });
+
+  it('an empty --set value is refused, not read as "use the default"', () => {
+    const root = project(MINIMAL);
+    expect(errorOf(() => resolveExperiment('exp', { root, sets: ['trials='] })).message).toContain("--set trials=: trials: expected a value after '='");
+  });
+
+  it('a --set that replaces a preset value with a mapping is blamed on the flag', () => {
+    const root = project(`defaults: { model: small }\n${MINIMAL}`, { 'configs/model/small.yaml': 'width: 4\n' });
+    expect(errorOf(() => resolveExperiment('exp', { root, sets: ['model.width.foo=3'] })).message).toContain('--set model.width.foo=3: model.width: expected an integer');
+  });
+
+  it.each(['[0.1, 0.1]', '[-0, 0]'])('duplicate grid values %s are refused (they would make two cells with one key)', (values) => {
+    const root = project(MINIMAL.replace('{ start: 0, stop: 0.2, step: 0.1 }', values));
+    expect(errorOf(() => resolveExperiment('exp', { root })).message).toContain('sweeps.s.grid.contamination.fraction: the value');
+  });
+});
+
+describe('bounded inputs', () => {
+  it('a grid of ten million cells is refused before it is expanded, and a flag raises the limit', () => {
+    const huge = MINIMAL.replace('[4, 8]', '{ start: 1, stop: 100000, num: 100000 }').replace('step: 0.1', 'num: 100');
+    const root = project(huge);
+    const started = Date.now();
+    expect(errorOf(() => resolveExperiment('exp', { root })).message).toContain('the sweeps define 10000000 cells, more than the limit of 10000');
+    expect(Date.now() - started).toBeLessThan(5000); // nothing was expanded (expanding would exhaust the heap)
+    const small = project(MINIMAL);
+    expect(errorOf(() => resolveExperiment('exp', { root: small, limits: { cells: 5, trials: 100 } })).message).toContain('6 cells, more than the limit of 5');
+    expect(errorOf(() => resolveExperiment('exp', { root: small, limits: { cells: 10, trials: 10 } })).message).toMatch(/6 cells × \d+ trials = \d+ trials, more than the limit of 10/);
+    expect(resolveExperiment('exp', { root: small, limits: { cells: 6, trials: 1000 } }).cells).toHaveLength(6);
+  });
+
+  it('a config file above the size limit is refused unread; duplicate keys are found in linear time', () => {
+    const big = project(MINIMAL, { 'experiments/big.yaml': `description: x\n#${'x'.repeat(1_100_000)}\n` });
+    expect(errorOf(() => resolveExperiment('big', { root: big })).message).toContain('a config may be at most 1000000 bytes');
+    const keys = (n: number) => `model:\n${Array.from({ length: n }, (_, i) => `  k${i}: ${i}`).join('\n')}\n`;
+    const time = (n: number) => {
+      const root = project(keys(n));
+      const started = performance.now();
+      errorOf(() => resolveExperiment('exp', { root }));
+      return performance.now() - started;
+    };
+    time(500); // warm up
+    const [small, large] = [time(2000), time(16000)];
+    expect(large / small).toBeLessThan(8 * 3); // 8× the keys: linear is ~8×, the quadratic parser it replaces was ~50×
+    const dup = project(`${MINIMAL}seed: 1\nseed: 2\n`);
+    expect(errorOf(() => resolveExperiment('exp', { root: dup })).message).toMatch(/key 'seed' appears twice in one mapping \(line \d+/);
+  });
+});

@@ -73,8 +73,8 @@ describe('a run and its output folder', () => {
   it('refuses to mix another config into the folder, and --fresh starts over', async () => {
     const dir = join(tmp(), 'mixed');
     await runConfig(config, dir);
-    await expect(runConfig(config, dir, ['trials=3'])).rejects.toThrow(/holds results of a different config \(differs at trials\)/);
-    const outcome = await runConfig(config, dir, ['trials=3'], true);
+    await expect(runConfig(config, dir, ['seed=7'])).rejects.toThrow(/holds results of a different config \(.*config.json differs at seed\)/);
+    const outcome = await runConfig(config, dir, ['seed=7', 'trials=3'], true);
     expect(outcome.ran).toBe(18);
   });
 

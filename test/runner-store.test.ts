@@ -34,10 +34,32 @@ describe('trials.jsonl store', () => {
     expect(TrialStore.open<{ key: string }>(path).records().map((r) => r.key)).toEqual(['a', 'b', 'c']);
   });
 
-  it('refuses a file damaged in the middle rather than silently dropping trials', () => {
+  it('names every damaged middle line (corrupt, null, key-only) and never takes one as done', () => {
     const path = join(tmp(), 'trials.jsonl');
-    writeFileSync(path, '{"key":"a"}\nnot json\n{"key":"b"}\n');
-    expect(() => TrialStore.open<{ key: string }>(path)).toThrow(/line 2 is not valid JSON/);
+    writeFileSync(path, '{"key":"a","v":1}\nnot json\nnull\n{"key":"b"}\n{"key":"c","v":3}\n');
+    const store = TrialStore.open<{ key: string }>(path, (value) => (typeof (value as { v?: unknown }).v === 'number' ? null : 'v: missing'));
+    expect(store.rejected.map((r) => [r.line, r.reason])).toEqual([
+      [2, 'not valid JSON'],
+      [3, 'expected a JSON object, got null'],
+      [4, 'v: missing'],
+    ]);
+    expect(store.records().map((r) => r.key)).toEqual(['a', 'c']);
+    expect(store.has('b')).toBe(false);
+  });
+
+  it('quarantine moves the rejected lines (as they were) to another file and rewrites the store without them', () => {
+    const dir = tmp();
+    const path = join(dir, 'trials.jsonl');
+    writeFileSync(path, '{"key":"a"}\n{"oops\n{"key":"z"}\n');
+    const store = TrialStore.open<{ key: string }>(path);
+    expect(store.quarantine(join(dir, 'rejected.jsonl'), (r) => (r.key === 'z' ? 'foreign' : null))).toBe(2);
+    expect(readFileSync(path, 'utf8')).toBe('{"key":"a"}\n');
+    const moved = readFileSync(join(dir, 'rejected.jsonl'), 'utf8').trim().split('\n');
+    expect(moved).toHaveLength(4);
+    expect(JSON.parse(moved[0])).toMatchObject({ line: 2, reason: 'not valid JSON' });
+    expect(moved[1]).toBe('{"oops');
+    expect(JSON.parse(moved[2])).toMatchObject({ reason: 'foreign' });
+    expect(TrialStore.open<{ key: string }>(path).rejected).toEqual([]);
   });
 
   it('finalize writes trials in plan order, whatever order they finished in', () => {
@@ -58,6 +80,11 @@ describe('output folder', () => {
     expect(prepareOutput(out, { a: 1, workers: 2 }, { fresh: false })).toEqual({ resumed: true });
     expect(() => prepareOutput(out, { a: 2, workers: 1 }, { fresh: false })).toThrow(OutputConflict);
     expect(() => prepareOutput(out, { a: 2, workers: 1 }, { fresh: false })).toThrow(/differs at a.*--fresh/);
+    prepareOutput(out, { a: 2, trials: 3 }, { fresh: true });
+    // More or fewer trials is the same config: the folder keeps the larger count
+    expect(prepareOutput(out, { a: 2, trials: 5 }, { fresh: false })).toMatchObject({ resumed: false });
+    prepareOutput(out, { a: 2, trials: 2 }, { fresh: false });
+    expect(JSON.parse(readFileSync(out.config, 'utf8')).trials).toBe(5);
     prepareOutput(out, { a: 2 }, { fresh: true });
     expect(existsSync(out.trials)).toBe(false);
     expect(JSON.parse(readFileSync(out.config, 'utf8'))).toEqual({ a: 2 });

@@ -1,27 +1,29 @@
 /**
- * npm run experiment -- <name|file> [--out DIR] [--set key.path=value ...] [--trials N] [--fresh] [--shard I/N]
+ * npm run experiment -- <name|file> [--out DIR] [--set key.path=value ...] [--trials N] [--fresh] [--repair] [--shard I/N]
  *
  * The composition root: resolve the config against the kind registry → run it → write the report.
- * Exit codes: 0 done; 2 the config or the command line is wrong (nothing was run or written); 1 the run failed.
+ * Exit codes: 0 done; 2 bad input (the config, the command line, or an output folder that cannot be used);
+ * 1 the run failed; 130 interrupted. Errors are one message; the stack only with --debug or DEBUG=1.
  */
+import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import yargs from 'yargs';
 import { hideBin } from 'yargs/helpers';
-import { existsSync } from 'node:fs';
 import { ConfigError } from '../config/errors.ts';
 import { listExperiments } from '../config/load.ts';
 import { outputLayout } from '../core/output.ts';
 import { DataFormatError, DataUnavailableError } from '../data/dataset.ts';
 import { KINDS, KINDS_URL } from '../kinds/index.ts';
-import { buildPlan, type Plan } from '../plan/plan.ts';
+import { buildPlan, DEFAULT_LIMITS, type Plan } from '../plan/plan.ts';
 import { resolveExperiment } from '../plan/resolve.ts';
 import { writeReport } from '../report/write.ts';
 import { launchSlurm, LaunchError, quote, readSubmissions, slurmScripts, statusLines, type SlurmSpec } from '../launch/slurm.ts';
+import { acquireLock, LockHeld } from '../runner/lock.ts';
 import { OutputConflict, prepareOutput } from '../runner/output.ts';
-import { runExperiment } from '../runner/run.ts';
+import { InvalidRecords } from '../runner/records.ts';
+import { readResults, runExperiment } from '../runner/run.ts';
 import { describeUnfinished, mergeShards, parseShard, shardFiles, shardFromEnv, ShardError, shardProgress } from '../runner/shard.ts';
-import { TrialStore } from '../runner/store.ts';
 import { BackendError, BACKENDS } from '../tensor/backend.ts';
 
 const ROOT = resolve(fileURLToPath(import.meta.url), '../../..');
@@ -39,7 +41,11 @@ async function main(argv: string[]): Promise<number> {
     .option('fresh', { type: 'boolean', default: false, describe: 'discard results already in the output folder and start over' })
     .option('list', { type: 'boolean', default: false, describe: 'list the shipped experiments and exit' })
     .option('dry-run', { type: 'boolean', default: false, describe: 'validate the config, print the plan, and exit' })
-    .option('report', { type: 'boolean', default: false, describe: 'only rebuild summary.csv and figures/ from the trials already in the output folder (merging the shards\' trial files into trials.jsonl)' })
+    .option('max-cells', { type: 'number', default: DEFAULT_LIMITS.cells, describe: 'refuse a plan with more cells than this' })
+    .option('max-trials', { type: 'number', default: DEFAULT_LIMITS.trials, describe: 'refuse a plan with more trials than this' })
+    .option('repair', { type: 'boolean', default: false, describe: 'move stored lines that are not valid trial records to trials.rejected.jsonl and rerun their trials' })
+    .option('debug', { type: 'boolean', default: false, describe: 'print the stack trace of an error (also DEBUG=1)' })
+        .option('report', { type: 'boolean', default: false, describe: 'only rebuild summary.csv and figures/ from the trials already in the output folder (merging the shards\' trial files into trials.jsonl)' })
     .option('shard', { type: 'string', describe: 'run shard I of N (I from 0) of the plan into its own trial file; inside a SLURM array read from SLURM_ARRAY_TASK_ID/SLURM_ARRAY_TASK_COUNT' })
     .option('launcher', { type: 'string', choices: ['slurm'], describe: 'submit the sweep to a cluster: a job array of --array shards, then a merge job (--dry-run prints the sbatch scripts)' })
     .option('array', { type: 'number', describe: 'shards (array tasks) for --launcher (or launcher.array in the config)' })
@@ -77,8 +83,10 @@ async function main(argv: string[]): Promise<number> {
   const sets = [...(args.set ?? [])];
   if (args.workers !== undefined) sets.push(`workers=${args.workers}`);
   if (args.backend !== undefined) sets.push(`backend=${args.backend}`);
-  const resolved = resolveExperiment(String(ref), { root: ROOT, sets, trials: args.trials }, KINDS);
-  const outDir = resolve(args.out ?? resolve(ROOT, 'results', resolved.config.name));
+  // `npm run` starts in the package root; paths on the command line mean what they mean where the user typed them.
+  const cwd = process.env.INIT_CWD ?? process.cwd();
+  const resolved = resolveExperiment(String(ref), { root: ROOT, sets, trials: args.trials, cwd, limits: { cells: args['max-cells'], trials: args['max-trials'] } }, KINDS);
+  const outDir = args.out !== undefined ? resolve(cwd, args.out) : resolve(ROOT, 'results', resolved.config.name);
   const plan = buildPlan(resolved.cells);
 
   const launcher = { ...resolved.config.launcher, ...definedOnly({ array: args.array, partition: args.partition, time: args.time, cpusPerTask: args['cpus-per-task'], mem: args.mem, account: args.account, qos: args.qos }) };
@@ -91,7 +99,7 @@ async function main(argv: string[]): Promise<number> {
       name: resolved.config.name,
       outDir,
       root: ROOT,
-      args: repeatedArgs(String(ref), args),
+      args: repeatedArgs(String(ref), cwd, args),
       workersGiven: args.workers !== undefined,
       shards: array,
       options: { ...options, extra: [...(launcher.extra ?? []), ...(args.sbatch ?? [])] },
@@ -105,20 +113,21 @@ async function main(argv: string[]): Promise<number> {
     const progress = shardProgress(outputLayout(outDir), plan.trials, array, resolved.kind);
     console.error(`${resolved.config.name}: ${plan.trials.length} trials in ${array} shards → ${outDir}`);
     for (const line of launchSlurm(spec, progress).lines) console.log(line);
-    console.log(`watch: npm run experiment -- ${[...repeatedArgs(String(ref), args), '--out', outDir, '--status'].map(quote).join(' ')}`);
+    console.log(`watch: npm run experiment -- ${[...repeatedArgs(String(ref), cwd, args), '--out', outDir, '--status'].map(quote).join(' ')}`);
     return 0;
   }
   if (args['dry-run']) {
     printPlan(resolved.config.name, plan, outDir);
     return 0;
   }
-  if (args.report && shardFiles(outDir).length > 0) return mergeReport(resolved, plan, outDir);
+  if (args.report && shardFiles(outDir).length > 0) return mergeReport(resolved, plan, outDir, argv);
   if (args.report) {
-    const out = outputLayout(outDir);
-    if (!existsSync(out.trials)) throw new UsageError(`${out.trials} does not exist; run the experiment first`);
-    const inPlan = new Set(plan.trials.map((t) => t.key));
-    const records = TrialStore.open(out.trials).records().filter((r) => inPlan.has(r.key));
-    const files = await writeReport(resolved.kind, resolved.config, records, out);
+    const results = readResults(resolved, { outDir, repair: args.repair, command: commandLine(argv), log: (line) => console.error(line) });
+    const out = results.out;
+    if (results.foreign) console.error(`note: ${results.foreign} record(s) in ${out.trials} belong to no cell of this plan and are not summarised (--repair moves them out)`);
+    if (results.beyond) console.error(`note: reporting on the first ${resolved.config.trials} trials per cell; ${results.beyond} later trial(s) in ${out.trials} are kept but not summarised`);
+    if (results.missing) console.error(`note: ${results.missing} of ${results.planned} trials of this plan are not done yet; the summary covers ${results.records.length}`);
+    const files = await writeReport(resolved.kind, resolved.config, results.records, out);
     if (files.text) console.log(files.text);
     console.log(`wrote ${files.summary} and ${files.figures.length} figure(s) in ${out.figures}`);
     return 0;
@@ -129,14 +138,21 @@ async function main(argv: string[]): Promise<number> {
   const part = shard ? ` (shard ${shard.index}/${shard.count})` : '';
   console.error(`${resolved.config.name}: ${plan.cells.length} cells, ${plan.trials.length} trials${part} → ${outDir}`);
   const started = Date.now();
+  const progress = { done: 0, planned: plan.trials.length };
+  process.once('SIGINT', () => {
+    console.error(`\ninterrupted after ${progress.done} of ${progress.planned} trials; rerun the same command to resume`);
+    process.exit(130); // the lock is released by its exit handler; finished trials are already on disk
+  });
   const outcome = await runExperiment(resolved, {
     outDir,
     fresh: args.fresh,
+    repair: args.repair,
     kinds: KINDS_URL,
     root: ROOT,
-    command: ['npm run experiment --', ...argv].join(' '),
+    command: commandLine(argv),
     log: (line) => console.error(line),
     shard,
+    onTrials: (done, planned) => Object.assign(progress, { done, planned }),
   });
   const seconds = ((Date.now() - started) / 1000).toFixed(1);
   console.error(`done in ${seconds} s: ${outcome.ran} trials run, ${outcome.resumedFrom} reused`);
@@ -152,8 +168,8 @@ async function main(argv: string[]): Promise<number> {
 }
 
 /** The experiment arguments a job repeats: the reference (a file made absolute) and the options that shape the config. */
-function repeatedArgs(ref: string, args: { set?: string[]; trials?: number; backend?: string; workers?: number }): string[] {
-  const out = [existsSync(ref) ? resolve(ref) : ref];
+function repeatedArgs(ref: string, cwd: string, args: { set?: string[]; trials?: number; backend?: string; workers?: number }): string[] {
+  const out = [existsSync(resolve(cwd, ref)) ? resolve(cwd, ref) : ref];
   for (const set of args.set ?? []) out.push('--set', set);
   if (args.trials !== undefined) out.push('--trials', String(args.trials));
   if (args.backend !== undefined) out.push('--backend', args.backend);
@@ -175,10 +191,17 @@ function printStatus(resolved: ReturnType<typeof resolveExperiment>, outDir: str
 }
 
 /** --report on a sharded folder: merge the shards into trials.jsonl, write the report, say what is missing. */
-async function mergeReport(resolved: ReturnType<typeof resolveExperiment>, plan: Plan<unknown>, outDir: string): Promise<number> {
+async function mergeReport(resolved: ReturnType<typeof resolveExperiment>, plan: Plan<unknown>, outDir: string, argv: readonly string[]): Promise<number> {
   const out = outputLayout(outDir);
   prepareOutput(out, resolved.config, { fresh: false }); // refuses a folder that holds another config's results
-  const merged = mergeShards(out, buildPlan(resolved.cells).trials, resolved.kind);
+  const lock = acquireLock(out.trials, commandLine(argv)); // the merged file is ours; shard files are only read
+  const merged = (() => {
+    try {
+      return mergeShards(out, buildPlan(resolved.cells).trials, resolved.kind);
+    } finally {
+      lock.release();
+    }
+  })();
   const files = await writeReport(resolved.kind, resolved.config, merged.records, out);
   if (files.text) console.log(files.text);
   console.log(`merged ${merged.records.length} of ${merged.planned} trials from ${shardFiles(outDir).length} shard file(s) into ${out.trials}`);
@@ -190,6 +213,10 @@ async function mergeReport(resolved: ReturnType<typeof resolveExperiment>, plan:
     console.error('  rerun the missing shards (same command with --shard I/N, or the --launcher command again), then --report');
   }
   return 0;
+}
+
+function commandLine(argv: readonly string[]): string {
+  return ['npm run experiment --', ...argv].join(' ');
 }
 
 function printPlan(name: string, plan: Plan<unknown>, outDir: string): void {
@@ -206,19 +233,42 @@ class UsageError extends Error {
   override name = 'UsageError';
 }
 
-main(hideBin(process.argv)).then(
+const argv = hideBin(process.argv);
+const debug = argv.includes('--debug') || ['1', 'true'].includes(process.env.DEBUG ?? '');
+
+main(argv).then(
   (code) => process.exit(code),
   (err) => {
-    if (err instanceof ConfigError || err instanceof UsageError || err instanceof ShardError || err instanceof LaunchError) {
-      console.error(`error: ${err.message}`);
-      if (err instanceof UsageError) console.error('run with --help for usage');
-      process.exit(2);
-    }
-    if (err instanceof OutputConflict || err instanceof BackendError || err instanceof DataUnavailableError || err instanceof DataFormatError) {
-      console.error(`error: ${err.message}`);
-      process.exit(2);
-    }
-    console.error(err instanceof Error ? (err.stack ?? err.message) : String(err));
-    process.exit(1);
+    const { code, message } = explain(err);
+    console.error(`error: ${message}`);
+    if (err instanceof UsageError) console.error('run with --help for usage');
+    if (debug && err instanceof Error && err.stack) console.error(err.stack);
+    else if (code === 1) console.error('(run with --debug or DEBUG=1 for the stack trace)');
+    process.exit(code);
   },
 );
+
+/** Bad input → 2; anything else is a fault of the run → 1. File-system errors name the path and the cause. */
+function explain(err: unknown): { code: number; message: string } {
+  const badInput = [ConfigError, UsageError, ShardError, LaunchError, OutputConflict, LockHeld, InvalidRecords, BackendError, DataUnavailableError, DataFormatError];
+  if (badInput.some((type) => err instanceof type)) return { code: 2, message: (err as Error).message };
+  const fs = err as NodeJS.ErrnoException;
+  if (err instanceof Error && typeof fs.code === 'string' && FS_CAUSES[fs.code]) {
+    const path = fs.path ?? '(unknown path)';
+    return { code: fs.code === 'ENOSPC' || fs.code === 'EIO' ? 1 : 2, message: `${path}: ${FS_CAUSES[fs.code]} (${fs.code}${fs.syscall ? ` in ${fs.syscall}` : ''})` };
+  }
+  return { code: 1, message: err instanceof Error ? err.message : String(err) };
+}
+
+const FS_CAUSES: Record<string, string> = {
+  ENOTDIR: 'a part of this path is a file, not a folder; choose another --out',
+  EEXIST: 'already exists and is not a folder; choose another --out',
+  EISDIR: 'is a folder where a file was expected',
+  EACCES: 'permission denied; choose a folder you can write to (--out)',
+  EPERM: 'operation not permitted; choose a folder you can write to (--out)',
+  EROFS: 'is on a read-only file system; choose another --out',
+  ENOENT: 'does not exist',
+  ENOSPC: 'no space left on the device; free some space and rerun the same command to resume',
+  EDQUOT: 'disk quota exceeded; free some space and rerun the same command to resume',
+  EIO: 'input/output error on the device',
+};

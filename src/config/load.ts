@@ -10,8 +10,8 @@
  * against the file (or flag) it came from.
  */
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
-import { basename, extname, join, relative, resolve } from 'node:path';
-import { parse as parseYaml, YAMLParseError } from 'yaml';
+import { basename, dirname, extname, join, relative, resolve } from 'node:path';
+import { isScalar, LineCounter, parse as parseYaml, parseDocument, visit, YAMLParseError } from 'yaml';
 import { ConfigError } from './errors.ts';
 import { isPlainObject, show } from '../schema/validate.ts';
 
@@ -33,17 +33,22 @@ export interface ComposeOptions {
   /** `key.path=value` overrides, applied in order. */
   readonly sets?: readonly string[];
   readonly trials?: number;
+  /** The user's directory, against which a config path on the command line resolves (default: the process's). */
+  readonly cwd?: string;
   /** Top-level sections a preset may fill (`defaults: {group: preset}`): the kinds' sections. */
   readonly groups: readonly string[];
 }
 
 const EXTENSIONS = ['.yaml', '.yml', '.json'];
 
-/** `name` → experiments/name.yaml; anything that looks like a path is taken as a path. */
-export function findExperiment(ref: string, root: string): string {
+/**
+ * `name` → experiments/name.yaml; anything that looks like a path is taken as a path, resolved against `from`
+ * (the user's directory for the command line, the naming file's folder inside a file).
+ */
+export function findExperiment(ref: string, root: string, from: string = process.cwd()): string {
   const looksLikePath = ref.includes('/') || ref.includes('\\') || EXTENSIONS.includes(extname(ref));
   if (looksLikePath) {
-    const path = resolve(ref);
+    const path = resolve(from, ref);
     if (!existsSync(path) || !statSync(path).isFile()) throw ConfigError.single(ref, [], `no such config file`);
     return path;
   }
@@ -77,12 +82,17 @@ export function listExperiments(root: string): { name: string; description: stri
   });
 }
 
+/** A config is a few kilobytes; anything near this is a mistake (or an attack), refused before it is parsed. */
+export const MAX_CONFIG_BYTES = 1_000_000;
+
 /** Parse one YAML or JSON file into a mapping; syntax errors name the file and line. */
 export function readConfigFile(path: string, label: string = path): RawConfig {
+  const size = statSync(path).size;
+  if (size > MAX_CONFIG_BYTES) throw ConfigError.single(label, [], `the file is ${size} bytes; a config may be at most ${MAX_CONFIG_BYTES} bytes`);
   const text = readFileSync(path, 'utf8');
   let value: unknown;
   try {
-    value = extname(path) === '.json' ? JSON.parse(text) : parseYaml(text);
+    value = extname(path) === '.json' ? JSON.parse(text) : parseYamlLinear(text);
   } catch (err) {
     const where = err instanceof YAMLParseError && err.linePos ? ` (line ${err.linePos[0].line}, column ${err.linePos[0].col})` : '';
     const message = err instanceof Error ? err.message.split('\n')[0] : String(err);
@@ -94,7 +104,7 @@ export function readConfigFile(path: string, label: string = path): RawConfig {
 }
 
 export function compose(ref: string, options: ComposeOptions): Composed {
-  const file = findExperiment(ref, options.root);
+  const file = findExperiment(ref, options.root, options.cwd);
   const sources = new Map<string, string>();
   const raw = composeFile(file, { root: options.root, groups: options.groups, sources }, []);
   for (const assignment of options.sets ?? []) applySet(raw, assignment, sources);
@@ -117,13 +127,13 @@ function composeFile(file: string, context: Composing, chain: string[]): RawConf
   let raw: RawConfig = {};
   if (parent !== undefined) {
     if (typeof parent !== 'string') throw ConfigError.single(label, ['extends'], `expected an experiment name, got ${show(parent)}`);
-    raw = composeFile(findExperiment(parent, root), context, [...chain, file]);
+    raw = composeFile(findExperimentFrom(parent, root, file, label), context, [...chain, file]);
     delete raw.name;
     delete raw.description;
     if (body.sweeps !== undefined) clearPrefix(raw, 'sweeps', sources);
   }
   for (const [group, preset] of presetList(defaults, context.groups, label)) {
-    const presetFile = findPreset(group, preset, root, label);
+    const presetFile = findPreset(group, preset, root, label, dirname(file));
     const presetLabel = displayPath(presetFile, root);
     mergeInto(raw, { [group]: readConfigFile(presetFile, presetLabel) }, presetLabel, sources, []);
   }
@@ -144,7 +154,29 @@ function presetList(defaults: unknown, groups: readonly string[], label: string)
   });
 }
 
-function findPreset(group: string, name: string, root: string, label: string): string {
+/** `extends:` inside `file`: a name, or a path relative to that file's folder; a missing one is blamed on `file`. */
+function findExperimentFrom(parent: string, root: string, file: string, label: string): string {
+  try {
+    return findExperiment(parent, root, dirname(file));
+  } catch (err) {
+    if (err instanceof ConfigError) throw ConfigError.single(label, ['extends'], err.issues[0].message + (parent.includes('/') ? ` (${resolve(dirname(file), parent)})` : ''));
+    throw err;
+  }
+}
+
+/** A preset name: letters, digits, `-` and `_`, with `/` only between such parts (a subgroup), never `..`. */
+const PRESET_NAME = /^[A-Za-z0-9_-]+(\/[A-Za-z0-9_-]+)*$/;
+
+/** `defaults: {group: name}` → configs/<group>/<name>.yaml; a path (with its extension) resolves against `from`. */
+function findPreset(group: string, name: string, root: string, label: string, from: string): string {
+  if (EXTENSIONS.includes(extname(name))) {
+    const path = resolve(from, name);
+    if (existsSync(path) && statSync(path).isFile()) return path;
+    throw ConfigError.single(label, ['defaults', group], `no preset file ${path} (a path resolves against the folder of the file that names it)`);
+  }
+  if (!PRESET_NAME.test(name)) {
+    throw ConfigError.single(label, ['defaults', group], `'${name}' is not a preset name (letters, digits, - and _, with / only inside configs/${group}/); a file outside configs/ is written as a path with its extension, e.g. ./my-${group}.yaml`);
+  }
   for (const ext of EXTENSIONS) {
     const path = join(root, 'configs', group, name + ext);
     if (existsSync(path)) return path;
@@ -173,10 +205,37 @@ function recordSources(value: unknown, path: string[], label: string, sources: M
   if (isPlainObject(value)) for (const [k, v] of Object.entries(value)) recordSources(v, [...path, k], label, sources);
 }
 
+/** Forget `key` and the sources of everything under it (only a mapping has anything under it: linear in the config). */
 function clearPrefix(target: RawConfig, key: string, sources: Map<string, string>, path: string[] = []): void {
+  const old = target[key];
   delete target[key];
   const prefix = [...path, key].join('.');
-  for (const p of [...sources.keys()]) if (p === prefix || p.startsWith(prefix + '.')) sources.delete(p);
+  sources.delete(prefix);
+  if (isPlainObject(old)) for (const p of [...sources.keys()]) if (p.startsWith(prefix + '.')) sources.delete(p);
+}
+
+/**
+ * YAML in time linear in its size. The yaml package's own duplicate-key check compares every key with every
+ * earlier one (quadratic: 20k keys took 12 s), so it is switched off and duplicates are found with a set.
+ */
+function parseYamlLinear(text: string): unknown {
+  const lineCounter = new LineCounter();
+  const doc = parseDocument(text, { uniqueKeys: false, lineCounter });
+  if (doc.errors.length) throw doc.errors[0];
+  visit(doc, {
+    Map(_, map) {
+      const seen = new Set<string>();
+      for (const item of map.items) {
+        const key = isScalar(item.key) ? String(item.key.value) : String(item.key);
+        if (seen.has(key)) {
+          const at = isScalar(item.key) && item.key.range ? lineCounter.linePos(item.key.range[0]) : undefined;
+          throw new Error(`key '${key}' appears twice in one mapping${at ? ` (line ${at.line}, column ${at.col})` : ''}`);
+        }
+        seen.add(key);
+      }
+    },
+  });
+  return doc.toJS();
 }
 
 /** `--set a.b.c=value`: the value is read as YAML, so numbers, lists and mappings work. */
@@ -187,6 +246,8 @@ export function applySet(raw: RawConfig, assignment: string, sources: Map<string
   const path = assignment.slice(0, eq).trim().split('.');
   if (path.some((p) => p === '')) throw ConfigError.single(label, [], `expected a dotted key path such as model.width, got '${assignment.slice(0, eq)}'`);
   const text = assignment.slice(eq + 1);
+  // An empty value would read as null, which means "not given": the schema default would silently apply.
+  if (text.trim() === '') throw ConfigError.single(label, path, `expected a value after '='; to use the default, leave --set ${path.join('.')} out (an empty string is written '')`);
   let value: unknown;
   try {
     value = parseYaml(text);
@@ -198,12 +259,17 @@ export function applySet(raw: RawConfig, assignment: string, sources: Map<string
 
 function setPath(raw: RawConfig, path: string[], value: unknown, label: string, sources: Map<string, string>): void {
   let node = raw;
-  for (const key of path.slice(0, -1)) {
+  path.slice(0, -1).forEach((key, depth) => {
     // `solver: admm` then `--set solver.maxIterations=500`: a name shorthand becomes {name: admm, ...}.
     if (typeof node[key] === 'string') node[key] = { name: node[key] };
-    if (!isPlainObject(node[key])) node[key] = {};
+    if (!isPlainObject(node[key])) {
+      // `--set model.width.foo=3` replaces a value with a mapping: the flag, not the file, now owns that key.
+      clearPrefix(node, key, sources, path.slice(0, depth));
+      node[key] = {};
+      sources.set(path.slice(0, depth + 1).join('.'), label);
+    }
     node = node[key] as RawConfig;
-  }
+  });
   const last = path[path.length - 1];
   const parent = path.slice(0, -1);
   if (isPlainObject(value) && isPlainObject(node[last])) mergeInto(node[last] as RawConfig, value, label, sources, path);

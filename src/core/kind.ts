@@ -56,6 +56,8 @@ export interface ExperimentKind<C extends CommonConfig = CommonConfig, R extends
   readonly name: string;
   /** The resolved config: common keys, the kind's sections, figure requests and rules (core/config.ts). */
   readonly schema: z.ZodType<C>;
+  /** The shape of one stored trial record: every line read back from trials.jsonl is checked against it. */
+  readonly record: z.ZodType<R>;
   /** Trials with the same family share expensive work (training) and one solver batch; a work unit never mixes families. */
   family(task: TrialTask<C>): string;
   /** Rough relative cost of one trial, for scheduling the largest units first. */

@@ -9,6 +9,8 @@ export interface OutputLayout {
   readonly config: string;
   readonly manifest: string;
   readonly trials: string;
+  /** Lines moved out of trials.jsonl by --repair (each after a line saying why). */
+  readonly rejected: string;
   readonly summary: string;
   readonly figures: string;
 }
@@ -19,6 +21,7 @@ export function outputLayout(dir: string): OutputLayout {
     config: join(dir, 'config.json'),
     manifest: join(dir, 'manifest.json'),
     trials: join(dir, 'trials.jsonl'),
+    rejected: join(dir, 'trials.rejected.jsonl'),
     summary: join(dir, 'summary.csv'),
     figures: join(dir, 'figures'),
   };

@@ -2,6 +2,7 @@
  * What the plan hands the runner and the runner hands a kind: cells (grid points) and trial tasks (cell × trial
  * index), and what comes back and is stored, one line of trials.jsonl per trial.
  */
+import * as z from 'zod';
 
 /** One grid point of one sweep: a complete config for its trials. */
 export interface Cell<C> {
@@ -28,9 +29,6 @@ export interface TrialTask<C> {
   readonly config: C;
 }
 
-/** A finished trial as stored in trials.jsonl: its key and the fields its kind records. */
-export interface StoredTrial {
-  readonly key: string;
-  readonly sweep: string;
-  readonly cell: string;
-}
+/** A finished trial as stored in trials.jsonl: its key and the fields its kind records (each kind extends this shape). */
+export const StoredTrial = z.object({ key: z.string(), sweep: z.string(), cell: z.string() });
+export type StoredTrial = Readonly<z.output<typeof StoredTrial>>;

@@ -9,7 +9,7 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { LauncherConfig } from '../core/config.ts';
 import type { ShardProgress } from '../runner/shard.ts';
-import { writeAtomic } from '../runner/store.ts';
+import { writeAtomic } from '../util/atomic.ts';
 
 export class LaunchError extends Error {
   override name = 'LaunchError';

@@ -1,30 +1,32 @@
 /** Fields every practical and backdoor trial record starts with (and a summary row identifies its cell by). */
-import type { StoredTrial, TrialTask } from '../core/trial.ts';
+import * as z from 'zod';
+import { StoredTrial, type TrialTask } from '../core/trial.ts';
 import { solverLabel } from '../solvers/registry.ts';
 import type { Instance } from './instance.ts';
 import { denseShapes, featureCount } from './network.ts';
 import { DATASET_SHAPE, type NetworkConfig, type NetworkExperimentConfig } from './schema.ts';
 
-export interface BaseFields extends StoredTrial {
-  readonly trial: number;
-  readonly grid: Readonly<Record<string, unknown>>;
+export const BaseFields = StoredTrial.extend({
+  trial: z.number().int(),
+  grid: z.record(z.string(), z.unknown()),
   /** Seed of the trained network. */
-  readonly seed: number | null;
-  readonly dataset: string;
+  seed: z.number().nullable(),
+  dataset: z.string(),
   /** e.g. 'conv4x32-head' or 'conv4x32-512-head'. */
-  readonly network: string;
-  readonly variant: string;
-  readonly solver: string;
-  readonly train_samples: number;
+  network: z.string(),
+  variant: z.string(),
+  solver: z.string(),
+  train_samples: z.number(),
   /** n: benign inputs spanning the subspace. */
-  readonly subspace_inputs: number;
+  subspace_inputs: z.number(),
   /** F: conv features. */
-  readonly features: number;
+  features: z.number(),
   /** m of the first dense layer (F + 1): coordinates per recovered row. */
-  readonly params: number;
+  params: z.number(),
   /** Recovered coordinates over all purified layers. */
-  readonly purified_params: number;
-}
+  purified_params: z.number(),
+});
+export type BaseFields = Readonly<z.output<typeof BaseFields>>;
 
 export function networkLabel(net: NetworkConfig): string {
   return [`conv${net.kernel}x${net.filters}`, ...net.hidden.map(String), 'head'].join('-');

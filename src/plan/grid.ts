@@ -9,6 +9,7 @@
  * Cells are the cartesian product of the axes, first axis outermost.
  */
 import { isPlainObject, show, type Issue } from '../schema/validate.ts';
+import { canonicalJson } from '../util/canonical.ts';
 
 export interface Axis {
   /** Config key path the axis sets, e.g. ['model', 'width']. */
@@ -46,12 +47,25 @@ export function gridAxes(
       return;
     }
     const expanded = kind === 'value' && isPlainObject(node) && !isRange(node) ? [node] : expandAxis(node, kind === 'integer');
+    const repeated = typeof expanded === 'string' ? undefined : firstRepeat(expanded);
     if (typeof expanded === 'string') issues.push({ path: where, message: expanded });
+    else if (repeated !== undefined) issues.push({ path: where, message: `the value ${show(repeated)} is listed twice (0 and -0 count as one); each value makes one cell, so list it once` });
     else axes.push({ path, values: expanded });
   };
   if (grid === undefined || grid === null) return { axes, issues };
   walk(grid, []);
   return { axes, issues };
+}
+
+/** The first value equal (as JSON) to an earlier one: two such grid values would make two cells with one key. */
+function firstRepeat(values: readonly unknown[]): unknown {
+  const seen = new Set<string>();
+  for (const value of values) {
+    const key = canonicalJson(value);
+    if (seen.has(key)) return value;
+    seen.add(key);
+  }
+  return undefined;
 }
 
 function isRange(node: Record<string, unknown>): boolean {

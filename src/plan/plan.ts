@@ -42,16 +42,26 @@ export interface RawCell {
  * before validation, so defaults and normal forms (e.g. `solver: highs` → a full solver spec) are filled in
  * per cell by the same validation as the base config.
  */
-export function expandSweeps(raw: Record<string, unknown>, kindOf: (path: readonly string[]) => AxisKind | undefined): { cells: RawCell[]; issues: Issue[] } {
+export function expandSweeps(
+  raw: Record<string, unknown>,
+  kindOf: (path: readonly string[]) => AxisKind | undefined,
+  limits: PlanLimits = DEFAULT_LIMITS,
+): { cells: RawCell[]; issues: Issue[] } {
   const { sweeps, ...base } = raw;
   const cells: RawCell[] = [];
   const issues: Issue[] = [];
-  for (const [sweep, spec] of Object.entries((sweeps ?? {}) as Record<string, { grid?: unknown }>)) {
+  const found = Object.entries((sweeps ?? {}) as Record<string, { grid?: unknown }>).map(([sweep, spec]) => ({ sweep, ...gridAxes(spec?.grid, kindOf, ['sweeps', sweep, 'grid']) }));
+  for (const f of found) issues.push(...f.issues);
+  if (issues.length) return { cells, issues };
+  // Count before expanding: a 10-million-cell grid must be an error, not an exhausted heap.
+  const total = found.reduce((sum, f) => sum + f.axes.reduce((n, a) => n * a.values.length, 1), 0);
+  const trials = typeof base.trials === 'number' ? base.trials : 1;
+  if (total > limits.cells) issues.push({ path: ['sweeps'], message: `the sweeps define ${total} cells, more than the limit of ${limits.cells}; make the grid coarser or raise the limit with --max-cells` });
+  else if (total * trials > limits.trials) issues.push({ path: ['sweeps'], message: `the sweeps define ${total} cells × ${trials} trials = ${total * trials} trials, more than the limit of ${limits.trials}; raise it with --max-trials` });
+  if (issues.length) return { cells, issues };
+  for (const { sweep, axes } of found) {
     const gridPath = ['sweeps', sweep, 'grid'];
-    const found = gridAxes(spec?.grid, kindOf, gridPath);
-    issues.push(...found.issues);
-    if (found.issues.length) continue;
-    for (const assignment of cartesian(found.axes)) {
+    for (const assignment of cartesian(axes)) {
       const cellRaw = structuredClone(base);
       const params: Record<string, unknown> = {};
       const origins: Record<string, readonly (string | number)[]> = {};
@@ -65,6 +75,14 @@ export function expandSweeps(raw: Record<string, unknown>, kindOf: (path: readon
   }
   return { cells, issues };
 }
+
+/** How large a plan may be before it is refused (raised on the command line by --max-cells, --max-trials). */
+export interface PlanLimits {
+  readonly cells: number;
+  readonly trials: number;
+}
+
+export const DEFAULT_LIMITS: PlanLimits = { cells: 10_000, trials: 200_000 };
 
 /** A validated cell: key from the sweep and its swept values. */
 export function makeCell<C>(raw: RawCell, config: C): Cell<C> {

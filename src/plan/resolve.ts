@@ -12,7 +12,7 @@ import type { ExperimentKind, KindRegistry } from '../core/kind.ts';
 import type { Cell, StoredTrial } from '../core/trial.ts';
 import { toJsonSchema } from '../schema/json.ts';
 import { formatPath, isPlainObject, validate, type Issue } from '../schema/validate.ts';
-import { axisKindIn, expandSweeps, makeCell } from './plan.ts';
+import { axisKindIn, expandSweeps, makeCell, type PlanLimits } from './plan.ts';
 
 export interface ResolvedExperiment<C extends CommonConfig = CommonConfig, R extends StoredTrial = StoredTrial, S extends { readonly sweep: string } = { readonly sweep: string }> {
   readonly kind: ExperimentKind<C, R, S>;
@@ -22,7 +22,7 @@ export interface ResolvedExperiment<C extends CommonConfig = CommonConfig, R ext
   readonly file: string;
 }
 
-export type ResolveOptions = Omit<ComposeOptions, 'groups'>;
+export type ResolveOptions = Omit<ComposeOptions, 'groups'> & { readonly limits?: PlanLimits };
 
 /** Resolve an experiment of any kind in `kinds`; a config without `kind:` is of the first kind listed. */
 export function resolveExperiment(ref: string, options: ResolveOptions, kinds: KindRegistry): ResolvedExperiment {
@@ -32,19 +32,19 @@ export function resolveExperiment(ref: string, options: ResolveOptions, kinds: K
   if (!kind) {
     throw ConfigError.single(sourceOf(composed, ['kind']), ['kind'], `expected one of ${Object.keys(kinds).join(', ')}, got ${JSON.stringify(name)}`);
   }
-  return resolveComposed(kind, composed);
+  return resolveComposed(kind, composed, options.limits);
 }
 
 /** Resolve an experiment that must be of `kind` (its config then has that kind's type). */
 export function resolveAs<C extends CommonConfig, R extends StoredTrial, S extends { readonly sweep: string }>(kind: ExperimentKind<C, R, S>, ref: string, options: ResolveOptions): ResolvedExperiment<C, R, S> {
-  return resolveComposed(kind, compose(ref, { ...options, groups: presetGroups([kind]) }));
+  return resolveComposed(kind, compose(ref, { ...options, groups: presetGroups([kind]) }), options.limits);
 }
 
-function resolveComposed<C extends CommonConfig, R extends StoredTrial, S extends { readonly sweep: string }>(kind: ExperimentKind<C, R, S>, composed: Composed): ResolvedExperiment<C, R, S> {
+function resolveComposed<C extends CommonConfig, R extends StoredTrial, S extends { readonly sweep: string }>(kind: ExperimentKind<C, R, S>, composed: Composed, limits?: PlanLimits): ResolvedExperiment<C, R, S> {
   const base = validate(kind.schema, withoutNulls(composed.raw));
   if (!base.ok) throw new ConfigError(locate(composed, base.issues));
 
-  const expanded = expandSweeps(composed.raw, axisKindIn(toJsonSchema(kind.schema)));
+  const expanded = expandSweeps({ ...composed.raw, trials: base.value.trials }, axisKindIn(toJsonSchema(kind.schema)), limits);
   if (expanded.issues.length) throw new ConfigError(locate(composed, expanded.issues));
   const cells: Cell<C>[] = [];
   const issues: LocatedIssue[] = [];

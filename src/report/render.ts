@@ -1,11 +1,12 @@
 // Figure rendering: a declarative vega-lite spec in, three files out (spec, SVG, PNG).
 // No canvas is installed, so vega runs headless (renderer 'none') and resvg rasterises the SVG.
-import { mkdir, writeFile } from 'node:fs/promises';
+import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Resvg } from '@resvg/resvg-js';
 import { View, parse, Warn } from 'vega';
 import { compile, type Config, type TopLevelSpec } from 'vega-lite';
 import { BASE_CONFIG, FONT } from './figures/style.ts';
+import { writeAtomic } from '../util/atomic.ts';
 
 export interface RenderedFigure {
   svg: string;
@@ -39,9 +40,10 @@ export async function renderFigure(spec: TopLevelSpec, dir: string, baseName: st
     svg: join(dir, `${baseName}.svg`),
     png: join(dir, `${baseName}.png`),
   };
-  await writeFile(paths.spec, JSON.stringify(full, null, 2) + '\n');
-  await writeFile(paths.svg, svg);
-  await writeFile(paths.png, png);
+  // Atomic (temporary file + rename): a full disk or a kill never leaves a truncated figure under its final name.
+  writeAtomic(paths.spec, JSON.stringify(full, null, 2) + '\n');
+  writeAtomic(paths.svg, svg);
+  writeAtomic(paths.png, png);
   return paths;
 }
 

@@ -3,12 +3,12 @@
  * Generic: the kind says how trials become summary rows and which figure kinds exist; this writes the table,
  * draws every figure each sweep asks for from that sweep's rows, and renders them.
  */
-import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { CommonConfig } from '../core/config.ts';
 import type { ExperimentKind, NamedFigure } from '../core/kind.ts';
 import type { OutputLayout } from '../core/output.ts';
 import type { StoredTrial } from '../core/trial.ts';
+import { writeAtomic } from '../util/atomic.ts';
 import { toCsv } from './csv.ts';
 import { renderFigure } from './render.ts';
 
@@ -29,11 +29,11 @@ export async function writeReport<C extends CommonConfig, R extends StoredTrial,
   out: OutputLayout,
 ): Promise<ReportFiles> {
   const rows = kind.summarize(records);
-  writeFileSync(out.summary, toCsv(rows, kind.columns));
+  writeAtomic(out.summary, toCsv(rows, kind.columns));
   const extras = kind.extras?.(records) ?? { tables: [], text: '' };
   const tables = extras.tables.map(({ name, csv }) => {
     const path = join(out.dir, name);
-    writeFileSync(path, csv);
+    writeAtomic(path, csv);
     return path;
   });
   const figures: string[] = [];

@@ -12,7 +12,8 @@ import type { CommonConfig } from '../core/config.ts';
 import type { ExperimentKind } from '../core/kind.ts';
 import type { OutputLayout } from '../core/output.ts';
 import type { StoredTrial, TrialTask } from '../core/trial.ts';
-import { TrialStore } from './store.ts';
+import { InvalidRecords, recordCheck } from './records.ts';
+import { hasKey, TrialStore, type RecordCheck } from './store.ts';
 import { makeUnits } from './units.ts';
 
 /** Shard `index` (0-based) of `count`. */
@@ -111,10 +112,15 @@ export interface Merged<R> {
  * Merge trials.jsonl and every shard file into trials.jsonl, in plan order (so it equals a single-machine run's
  * file), keeping the shard files. A trial found twice (a shard that was resumed) is kept once.
  */
-export function mergeShards<C extends CommonConfig, R extends StoredTrial>(out: OutputLayout, tasks: readonly TrialTask<C>[], kind: Pick<ExperimentKind<C>, 'family' | 'cost'>): Merged<R> {
+export function mergeShards<C extends CommonConfig, R extends StoredTrial>(
+  out: OutputLayout,
+  tasks: readonly TrialTask<C>[],
+  kind: Pick<ExperimentKind<C, R>, 'family' | 'cost' | 'record'>,
+): Merged<R> {
   const found = shardFiles(out.dir);
-  const store = TrialStore.open<R>(out.trials);
-  for (const { path } of found) store.append(readStore<R>(path).records());
+  const check = recordCheck(kind.record, tasks); // a bad line in any file is named, never merged as a finished trial
+  const store = checked(TrialStore.open<R>(out.trials, check));
+  for (const { path } of found) store.append(checked(readStore<R>(path, check)).records());
   const order = tasks.map((t) => t.key);
   store.finalize(order);
   const inPlan = new Set(order);
@@ -134,6 +140,11 @@ export function describeUnfinished(shards: readonly ShardProgress[]): string[] {
 }
 
 /** A shard file read without repairing it: another process may be appending to it right now. */
-function readStore<R extends { readonly key: string }>(path: string): TrialStore<R> {
-  return TrialStore.open<R>(path, { readOnly: true });
+function readStore<R extends { readonly key: string }>(path: string, check: RecordCheck = hasKey): TrialStore<R> {
+  return TrialStore.open<R>(path, check, { readOnly: true });
+}
+
+function checked<R extends { readonly key: string }>(store: TrialStore<R>): TrialStore<R> {
+  if (store.rejected.length) throw new InvalidRecords(store.path, store.rejected);
+  return store;
 }

@@ -34,9 +34,9 @@ export function writeConfig(text: string, name = 'tiny.yaml'): string {
 }
 
 /** Resolve, run and report, as `npm run experiment` does (quietly). */
-export async function runConfig(file: string, outDir: string, sets: string[] = [], fresh = false): Promise<RunOutcome<StoredTrial> & { report: ReportFiles }> {
+export async function runConfig(file: string, outDir: string, sets: string[] = [], fresh = false, repair = false): Promise<RunOutcome<StoredTrial> & { report: ReportFiles }> {
   const resolved = resolveExperiment(file, { root: ROOT, sets }, KINDS);
-  const outcome = await runExperiment(resolved, { outDir, fresh, kinds: KINDS_URL, root: ROOT, command: 'test', progress: { isTTY: false, write: () => true } });
+  const outcome = await runExperiment(resolved, { outDir, fresh, repair, kinds: KINDS_URL, root: ROOT, command: 'test', progress: { isTTY: false, write: () => true } });
   const report = await writeReport(resolved.kind, resolved.config, outcome.records, outcome.out);
   return { ...outcome, report };
 }

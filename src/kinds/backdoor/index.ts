@@ -8,13 +8,14 @@ import { figureRequests } from '../../core/figures.ts';
 import type { ExperimentKind } from '../../core/kind.ts';
 import { withRule } from '../../schema/define.ts';
 import { BACKDOOR_FIGURES } from './figures.ts';
-import type { BackdoorTrialRecord } from './records.ts';
+import { BackdoorTrialRecord } from './records.ts';
 import { BACKDOOR_SECTIONS, checkBackdoor, type BackdoorConfig } from './schema.ts';
 import { BACKDOOR_COLUMNS, summarizeBackdoor, type BackdoorSummaryRow } from './summary.ts';
 import { NETWORK, runBackdoorTrials } from './trial.ts';
 
 export const backdoor: ExperimentKind<BackdoorConfig, BackdoorTrialRecord, BackdoorSummaryRow> = {
   name: 'backdoor',
+  record: BackdoorTrialRecord,
   schema: withRule(experimentSchema('backdoor', BACKDOOR_SECTIONS, figureRequests('backdoor', BACKDOOR_FIGURES)), checkBackdoor),
   ...NETWORK.protocol,
   run: (tasks, { solvers }) => runBackdoorTrials(tasks, solvers),

@@ -1,35 +1,39 @@
-/** What a backdoor trial stores: one line of trials.jsonl (accuracies and rates in percent, timing fields end in _ms). */
-import type { BaseFields } from '../../networks/records.ts';
+/** What a backdoor trial stores: one line of trials.jsonl (accuracies and rates in percent, timing fields end in _ms); checked when read back. */
+import * as z from 'zod';
+import { BaseFields } from '../../networks/records.ts';
 
-export interface BackdoorTrialRecord extends BaseFields {
-  readonly poison_rate: number;
-  readonly target: number;
-  readonly poisoned_count: number;
+const maybe = z.number().nullable();
+
+export const BackdoorTrialRecord = BaseFields.extend({
+  poison_rate: z.number(),
+  target: z.number(),
+  poisoned_count: z.number(),
   /** The clean network (before the attack). */
-  readonly clean_acc: number | null;
-  readonly asr_clean: number | null;
+  clean_acc: maybe,
+  asr_clean: maybe,
   /** The backdoored network. */
-  readonly contaminated_acc: number | null;
-  readonly asr_before: number | null;
+  contaminated_acc: maybe,
+  asr_before: maybe,
   /** The purified network. */
-  readonly purified_acc: number | null;
-  readonly asr_after: number | null;
+  purified_acc: maybe,
+  asr_after: maybe,
   /** The baseline defence: fine-tuning the backdoored network on the benign inputs. */
-  readonly baseline_clean_acc: number | null;
-  readonly baseline_asr_after: number | null;
+  baseline_clean_acc: maybe,
+  baseline_asr_after: maybe,
   /** ||Δ_bd − Δ_clean|| / ||Δ_clean||: size of the attack's change. */
-  readonly attack_size: number | null;
+  attack_size: maybe,
   /** Share of the attack's change outside the benign subspace (per layer). */
-  readonly attack_off_subspace: (number | null)[];
+  attack_off_subspace: z.array(maybe),
   /** ||Δ^ − Δ_clean|| / ||Δ_clean||: how close purification gets to the clean network. */
-  readonly rel_error_to_clean: number | null;
-  readonly flagged_count: number;
-  readonly status: string;
-  readonly message?: string;
-  readonly iterations: number | null;
-  readonly train_ms: number;
-  readonly attack_ms: number;
-  readonly finetune_ms: number;
-  readonly solve_ms: number;
-  readonly finished_at: string;
-}
+  rel_error_to_clean: maybe,
+  flagged_count: z.number(),
+  status: z.string(),
+  message: z.string().optional(),
+  iterations: maybe,
+  train_ms: z.number(),
+  attack_ms: z.number(),
+  finetune_ms: z.number(),
+  solve_ms: z.number(),
+  finished_at: z.string(),
+});
+export type BackdoorTrialRecord = Readonly<z.output<typeof BackdoorTrialRecord>>;

@@ -9,13 +9,14 @@ import type { ExperimentKind } from '../../core/kind.ts';
 import { checkNetwork } from '../../networks/schema.ts';
 import { withRule } from '../../schema/define.ts';
 import { PRACTICAL_FIGURES } from './figures.ts';
-import type { PracticalTrialRecord } from './records.ts';
+import { PracticalTrialRecord } from './records.ts';
 import { PRACTICAL_SECTIONS, type PracticalConfig } from './schema.ts';
 import { PRACTICAL_COLUMNS, summarizePractical, type PracticalSummaryRow } from './summary.ts';
 import { NETWORK, runPracticalTrials } from './trial.ts';
 
 export const practical: ExperimentKind<PracticalConfig, PracticalTrialRecord, PracticalSummaryRow> = {
   name: 'practical',
+  record: PracticalTrialRecord,
   schema: withRule(experimentSchema('practical', PRACTICAL_SECTIONS, figureRequests('practical', PRACTICAL_FIGURES)), checkNetwork),
   ...NETWORK.protocol,
   run: (tasks, { solvers }) => runPracticalTrials(tasks, solvers),

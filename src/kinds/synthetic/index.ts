@@ -10,7 +10,7 @@ import { withRule } from '../../schema/define.ts';
 import { stableHash } from '../../util/canonical.ts';
 import { patchSize } from './data.ts';
 import { SYNTHETIC_FIGURES } from './figures.ts';
-import type { SyntheticTrialRecord } from './records.ts';
+import { SyntheticTrialRecord } from './records.ts';
 import { checkSynthetic, SYNTHETIC_SECTIONS, type SyntheticConfig } from './schema.ts';
 import { compareSolvers, REFERENCE_SOLVER, solverCsv, solverTable } from './solver-agreement.ts';
 import { layerSize } from './subspace.ts';
@@ -19,6 +19,7 @@ import { runSyntheticTrials } from './trial.ts';
 
 export const synthetic: ExperimentKind<SyntheticConfig, SyntheticTrialRecord, SyntheticSummaryRow> = {
   name: 'synthetic',
+  record: SyntheticTrialRecord,
   schema: withRule(experimentSchema('synthetic', SYNTHETIC_SECTIONS, figureRequests('synthetic', SYNTHETIC_FIGURES)), checkSynthetic),
   // Trials that differ only in corruption and solver share a trained network and a solver batch.
   family({ config }) {
