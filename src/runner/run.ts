@@ -10,7 +10,7 @@ import { outputLayout, type OutputLayout } from '../core/output.ts';
 import type { Cell, StoredTrial } from '../core/trial.ts';
 import { buildPlan } from '../plan/plan.ts';
 import { activeBackend, useBackend } from '../tensor/backend.ts';
-import { gitState, machine, packageVersions, type Manifest } from './manifest.ts';
+import { gitState, harnessVersion, machine, packageVersions, type Manifest } from './manifest.ts';
 import { prepareOutput } from './output.ts';
 import { runUnits } from './pool.ts';
 import { Progress, type ProgressSink } from './progress.ts';
@@ -29,7 +29,7 @@ export interface RunOptions {
   readonly fresh: boolean;
   /** URL of the module exporting the kind registry as `KINDS` (worker threads import it). */
   readonly kinds: string;
-  /** Project root (for the manifest's git commit and package versions). */
+  /** Package root holding package.json (for the manifest's version, git commit and package versions). */
   readonly root: string;
   readonly command: string;
   readonly log?: (line: string) => void;
@@ -86,6 +86,7 @@ export async function runExperiment<C extends CommonConfig, R extends StoredTria
 function startManifest(config: CommonConfig, options: RunOptions, planned: number, resumedFrom: number, workers: number): Manifest {
   return {
     experiment: config.name,
+    version: harnessVersion(options.root),
     command: options.command,
     git: gitState(options.root),
     packages: packageVersions(options.root),
