@@ -1,11 +1,10 @@
 /**
- * npm run experiment -- <name|file> [--out DIR] [--set key.path=value ...] [--trials N] [--fresh]
+ * npm run experiment -- <name|file>   (installed: purify-cnn experiment <name|file>) [--out DIR] [--set key.path=value ...] [--trials N] [--fresh]
  *
  * The composition root: resolve the config against the kind registry → run it → write the report.
  * Exit codes: 0 done; 2 the config or the command line is wrong (nothing was run or written); 1 the run failed.
  */
 import { resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import yargs from 'yargs';
 import { hideBin } from 'yargs/helpers';
 import { existsSync } from 'node:fs';
@@ -21,15 +20,17 @@ import { OutputConflict } from '../runner/output.ts';
 import { runExperiment } from '../runner/run.ts';
 import { TrialStore } from '../runner/store.ts';
 import { BackendError, BACKENDS } from '../tensor/backend.ts';
+import { INSTALLED, invokedAs, PACKAGE_ROOT, RESULTS_ROOT, USER_ROOT } from '../lib/package-root.ts';
 
-const ROOT = resolve(fileURLToPath(import.meta.url), '../../..');
+const ROOT = PACKAGE_ROOT;
+const COMMAND = invokedAs('npm run experiment --');
 
 async function main(argv: string[]): Promise<number> {
   const args = await yargs(argv)
-    .scriptName('npm run experiment --')
+    .scriptName(COMMAND)
     .usage('$0 <experiment> [options]\n\nRun a named experiment (experiments/<name>.yaml) or a config file, resuming into its output folder.')
     .positional('experiment', { type: 'string', describe: 'experiment name or path to a .yaml/.json config' })
-    .option('out', { type: 'string', describe: 'output folder (default results/<experiment>/)' })
+    .option('out', { type: 'string', describe: `output folder (default ${INSTALLED ? './results' : 'results'}/<experiment>/)` })
     .option('set', { type: 'string', array: true, describe: 'override a config key: --set model.width=32 (value read as YAML; repeatable)' })
     .option('trials', { type: 'number', describe: 'trials per cell (overrides the config)' })
     .option('workers', { type: 'number', describe: 'parallel workers (0 = one per core; results do not depend on it)' })
@@ -62,8 +63,8 @@ async function main(argv: string[]): Promise<number> {
   const sets = [...(args.set ?? [])];
   if (args.workers !== undefined) sets.push(`workers=${args.workers}`);
   if (args.backend !== undefined) sets.push(`backend=${args.backend}`);
-  const resolved = resolveExperiment(String(ref), { root: ROOT, sets, trials: args.trials }, KINDS);
-  const outDir = resolve(args.out ?? resolve(ROOT, 'results', resolved.config.name));
+  const resolved = resolveExperiment(String(ref), { root: ROOT, userRoot: USER_ROOT, sets, trials: args.trials }, KINDS);
+  const outDir = resolve(args.out ?? resolve(RESULTS_ROOT, resolved.config.name));
   const plan = buildPlan(resolved.cells);
 
   if (args['dry-run']) {
@@ -88,7 +89,7 @@ async function main(argv: string[]): Promise<number> {
     fresh: args.fresh,
     kinds: KINDS_URL,
     root: ROOT,
-    command: ['npm run experiment --', ...argv].join(' '),
+    command: [COMMAND, ...argv].join(' '),
     log: (line) => console.error(line),
   });
   const seconds = ((Date.now() - started) / 1000).toFixed(1);
