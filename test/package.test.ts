@@ -4,10 +4,10 @@
  * Slow (one install of the dependencies, about a minute with a warm npm cache), so everything shares one install.
  */
 import { spawnSync } from 'node:child_process';
-import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 const ROOT = resolve(import.meta.dirname, '..');
 const VERSION: string = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')).version;
@@ -25,10 +25,11 @@ function run(command: string, args: string[], cwd: string, timeout = 300_000) {
   return { code: r.status, stdout: r.stdout, stderr: r.stderr, all: `${r.stdout}\n${r.stderr}` };
 }
 
+let dir: string;
 let project: string;
 
 beforeAll(() => {
-  const dir = mkdtempSync(join(tmpdir(), 'purify-pack-'));
+  dir = mkdtempSync(join(tmpdir(), 'purify-pack-'));
   const pack = run('npm', ['pack', '--json', '--pack-destination', dir], ROOT);
   expect(pack.code, pack.all).toBe(0);
   const tarball = join(dir, JSON.parse(pack.stdout.slice(pack.stdout.indexOf('[')))[0].filename);
@@ -55,6 +56,9 @@ beforeAll(() => {
     ].join('\n'),
   );
 }, 600_000);
+
+// The installed project holds about 600 MB of dependencies.
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 describe('the packed package, installed in a fresh project', () => {
   it('installs the bin and nothing of the repository: the CLI is the built JavaScript', () => {
