@@ -12,8 +12,7 @@
  */
 import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
 import yargs from 'yargs';
 import { hideBin } from 'yargs/helpers';
 import { benchProblems, succeeded, timeSolver, spread, type BenchShape, type SolverTiming } from '../bench/solver-bench.ts';
@@ -21,19 +20,20 @@ import { matmulRate } from '../bench/matmul.ts';
 import { KINDS_URL } from '../kinds/index.ts';
 import { synthetic } from '../kinds/synthetic/index.ts';
 import { resolveAs } from '../plan/resolve.ts';
-import { gitState, machine, packageVersions } from '../runner/manifest.ts';
+import { gitState, harnessVersion, machine, packageVersions } from '../runner/manifest.ts';
 import { runExperiment } from '../runner/run.ts';
 import { SolverPool } from '../solvers/pool.ts';
 import { defaultSpec, solverSpec, type SolverSpec } from '../solvers/registry.ts';
 import { BACKENDS, useBackend, type BackendName } from '../tensor/backend.ts';
+import { invokedAs, PACKAGE_ROOT, RESULTS_ROOT } from '../lib/package-root.ts';
 
-const ROOT = resolve(fileURLToPath(import.meta.url), '../../..');
+const ROOT = PACKAGE_ROOT;
 /** l2 and none answer a different question (no l1 recovery); their times are shown, not compared. */
 const BASELINES = new Set(['l2', 'none']);
 const SOLVERS: SolverSpec[] = [defaultSpec('highs'), defaultSpec('admm'), solverSpec.parse({ name: 'pdhg', operator: 'basis' }), defaultSpec('irls'), defaultSpec('l2')];
 
 const args = await yargs(hideBin(process.argv))
-  .scriptName('npm run bench --')
+  .scriptName(invokedAs('npm run bench --'))
   .option('quick', { type: 'boolean', default: false, describe: 'only m = 288, 576 and n = 50, 100; one repetition' })
   .option('sweep', { type: 'boolean', default: true, describe: 'time the default synthetic-sweep with highs and the fastest solver (--no-sweep to skip)' })
   .option('sweep-trials', { type: 'number', describe: 'trials per cell for the sweep timings (default: the config\'s 20; highs needs ≈ 9 min for those on 2 cores)' })
@@ -103,10 +103,10 @@ if (sweeps.highs && sweeps.admm) {
 }
 console.log(`\ntfjs matmul on ${backend}: 512³ ${matmul.square512.toFixed(1)} GFLOP/s; ${Object.entries(matmul.shapes).map(([s, r]) => `${s} ${r.toFixed(1)}`).join(', ')}`);
 
-const dir = join(ROOT, 'results', 'bench');
+const dir = join(RESULTS_ROOT, 'bench');
 mkdirSync(dir, { recursive: true });
 const file = join(dir, `${new Date().toISOString().replace(/[:.]/g, '-')}.json`);
-writeFileSync(file, JSON.stringify({ backend, repetitions, git: gitState(ROOT), packages: packageVersions(ROOT), ...machine(), matmul, timings, sweeps, sweepAgreement }, null, 2) + '\n');
+writeFileSync(file, JSON.stringify({ version: harnessVersion(ROOT), backend, repetitions, git: gitState(ROOT), packages: packageVersions(ROOT), ...machine(), matmul, timings, sweeps, sweepAgreement }, null, 2) + '\n');
 console.log(`\nwrote ${file}`);
 await pool.dispose();
 

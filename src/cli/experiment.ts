@@ -1,5 +1,6 @@
 /**
- * npm run experiment -- <name|file> [--out DIR] [--set key.path=value ...] [--trials N] [--fresh] [--repair] [--shard I/N]
+ * npm run experiment -- <name|file>   (installed: purify-cnn experiment <name|file>) [--out DIR] [--set key.path=value ...]
+ *   [--trials N] [--fresh] [--repair] [--shard I/N]
  *
  * The composition root: resolve the config against the kind registry → run it → write the report.
  * Exit codes: 0 done; 2 bad input (the config, the command line, or an output folder that cannot be used);
@@ -7,7 +8,6 @@
  */
 import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import yargs from 'yargs';
 import { hideBin } from 'yargs/helpers';
 import { ConfigError } from '../config/errors.ts';
@@ -25,15 +25,17 @@ import { InvalidRecords } from '../runner/records.ts';
 import { readResults, runExperiment } from '../runner/run.ts';
 import { describeUnfinished, mergeShards, parseShard, shardFiles, shardFromEnv, ShardError, shardProgress } from '../runner/shard.ts';
 import { BackendError, BACKENDS } from '../tensor/backend.ts';
+import { INSTALLED, invokedAs, PACKAGE_ROOT, RESULTS_ROOT, USER_ROOT } from '../lib/package-root.ts';
 
-const ROOT = resolve(fileURLToPath(import.meta.url), '../../..');
+const ROOT = PACKAGE_ROOT;
+const COMMAND = invokedAs('npm run experiment --');
 
 async function main(argv: string[]): Promise<number> {
   const args = await yargs(argv)
-    .scriptName('npm run experiment --')
+    .scriptName(COMMAND)
     .usage('$0 <experiment> [options]\n\nRun a named experiment (experiments/<name>.yaml) or a config file, resuming into its output folder.')
     .positional('experiment', { type: 'string', describe: 'experiment name or path to a .yaml/.json config' })
-    .option('out', { type: 'string', describe: 'output folder (default results/<experiment>/)' })
+    .option('out', { type: 'string', describe: `output folder (default ${INSTALLED ? './results' : 'results'}/<experiment>/)` })
     .option('set', { type: 'string', array: true, describe: 'override a config key: --set model.width=32 (value read as YAML; repeatable)' })
     .option('trials', { type: 'number', describe: 'trials per cell (overrides the config)' })
     .option('workers', { type: 'number', describe: 'parallel workers (0 = one per core; results do not depend on it)' })
@@ -84,9 +86,9 @@ async function main(argv: string[]): Promise<number> {
   if (args.workers !== undefined) sets.push(`workers=${args.workers}`);
   if (args.backend !== undefined) sets.push(`backend=${args.backend}`);
   // `npm run` starts in the package root; paths on the command line mean what they mean where the user typed them.
-  const cwd = process.env.INIT_CWD ?? process.cwd();
-  const resolved = resolveExperiment(String(ref), { root: ROOT, sets, trials: args.trials, cwd, limits: { cells: args['max-cells'], trials: args['max-trials'] } }, KINDS);
-  const outDir = args.out !== undefined ? resolve(cwd, args.out) : resolve(ROOT, 'results', resolved.config.name);
+  const cwd = USER_ROOT;
+  const resolved = resolveExperiment(String(ref), { root: ROOT, userRoot: USER_ROOT, sets, trials: args.trials, cwd, limits: { cells: args['max-cells'], trials: args['max-trials'] } }, KINDS);
+  const outDir = args.out !== undefined ? resolve(cwd, args.out) : resolve(RESULTS_ROOT, resolved.config.name);
   const plan = buildPlan(resolved.cells);
 
   const launcher = { ...resolved.config.launcher, ...definedOnly({ array: args.array, partition: args.partition, time: args.time, cpusPerTask: args['cpus-per-task'], mem: args.mem, account: args.account, qos: args.qos }) };
@@ -216,7 +218,7 @@ async function mergeReport(resolved: ReturnType<typeof resolveExperiment>, plan:
 }
 
 function commandLine(argv: readonly string[]): string {
-  return ['npm run experiment --', ...argv].join(' ');
+  return [COMMAND, ...argv].join(' ');
 }
 
 function printPlan(name: string, plan: Plan<unknown>, outDir: string): void {

@@ -30,6 +30,8 @@ export interface Composed {
 export interface ComposeOptions {
   /** Project root holding experiments/ and configs/. */
   readonly root: string;
+  /** A folder searched before `root` for experiments/<name> and configs/<group>/<name> (an installed CLI passes the current directory). */
+  readonly userRoot?: string;
   /** `key.path=value` overrides, applied in order. */
   readonly sets?: readonly string[];
   readonly trials?: number;
@@ -42,19 +44,22 @@ export interface ComposeOptions {
 const EXTENSIONS = ['.yaml', '.yml', '.json'];
 
 /**
- * `name` → experiments/name.yaml; anything that looks like a path is taken as a path, resolved against `from`
- * (the user's directory for the command line, the naming file's folder inside a file).
+ * `name` → experiments/name.yaml (in the user's folder first, then the package); anything that looks like a path
+ * is taken as a path, resolved against `from` (the user's directory for the command line, the naming file's
+ * folder inside a file).
  */
-export function findExperiment(ref: string, root: string, from: string = process.cwd()): string {
+export function findExperiment(ref: string, root: string, from: string = process.cwd(), userRoot?: string): string {
   const looksLikePath = ref.includes('/') || ref.includes('\\') || EXTENSIONS.includes(extname(ref));
   if (looksLikePath) {
     const path = resolve(from, ref);
     if (!existsSync(path) || !statSync(path).isFile()) throw ConfigError.single(ref, [], `no such config file`);
     return path;
   }
-  for (const ext of EXTENSIONS) {
-    const path = join(root, 'experiments', ref + ext);
-    if (existsSync(path)) return path;
+  for (const base of searchPath(root, userRoot)) {
+    for (const ext of EXTENSIONS) {
+      const path = join(base, 'experiments', ref + ext);
+      if (existsSync(path)) return path;
+    }
   }
   const known = experimentNames(root);
   throw ConfigError.single(ref, [], `no experiment named '${ref}'; expected one of: ${known.join(', ')} (or a path to a .yaml/.json file)`);
@@ -104,9 +109,9 @@ export function readConfigFile(path: string, label: string = path): RawConfig {
 }
 
 export function compose(ref: string, options: ComposeOptions): Composed {
-  const file = findExperiment(ref, options.root, options.cwd);
+  const file = findExperiment(ref, options.root, options.cwd, options.userRoot);
   const sources = new Map<string, string>();
-  const raw = composeFile(file, { root: options.root, groups: options.groups, sources }, []);
+  const raw = composeFile(file, { root: options.root, userRoot: options.userRoot, groups: options.groups, sources }, []);
   for (const assignment of options.sets ?? []) applySet(raw, assignment, sources);
   if (options.trials !== undefined) setPath(raw, ['trials'], options.trials, '--trials', sources);
   return { raw, file, root: options.root, sources };
@@ -114,26 +119,43 @@ export function compose(ref: string, options: ComposeOptions): Composed {
 
 interface Composing {
   readonly root: string;
+  readonly userRoot?: string;
   readonly groups: readonly string[];
   readonly sources: Map<string, string>;
 }
 
+/**
+ * Compose a config given as an object (the library's runExperiment) exactly as a file with that content would
+ * be: `defaults` and `extends` are looked up as usual; `label` names it in error messages.
+ */
+export function composeObject(own: RawConfig, label: string, options: ComposeOptions): Composed {
+  const sources = new Map<string, string>();
+  const raw = composeBody(own, label, label, { root: options.root, userRoot: options.userRoot, groups: options.groups, sources }, []);
+  for (const assignment of options.sets ?? []) applySet(raw, assignment, sources);
+  if (options.trials !== undefined) setPath(raw, ['trials'], options.trials, '--trials', sources);
+  return { raw, file: label, root: options.root, sources };
+}
+
 function composeFile(file: string, context: Composing, chain: string[]): RawConfig {
-  const { root, sources } = context;
+  const { root } = context;
   const label = displayPath(file, root);
   if (chain.includes(file)) throw ConfigError.single(label, ['extends'], `cycle: ${[...chain, file].map((f) => displayPath(f, root)).join(' → ')}`);
-  const own = readConfigFile(file, label);
+  return composeBody(readConfigFile(file, label), file, label, context, chain);
+}
+
+function composeBody(own: RawConfig, file: string, label: string, context: Composing, chain: string[]): RawConfig {
+  const { root, sources } = context;
   const { defaults, extends: parent, ...body } = own;
   let raw: RawConfig = {};
   if (parent !== undefined) {
     if (typeof parent !== 'string') throw ConfigError.single(label, ['extends'], `expected an experiment name, got ${show(parent)}`);
-    raw = composeFile(findExperimentFrom(parent, root, file, label), context, [...chain, file]);
+    raw = composeFile(findExperimentFrom(parent, root, file, label, context.userRoot), context, [...chain, file]);
     delete raw.name;
     delete raw.description;
     if (body.sweeps !== undefined) clearPrefix(raw, 'sweeps', sources);
   }
   for (const [group, preset] of presetList(defaults, context.groups, label)) {
-    const presetFile = findPreset(group, preset, root, label, dirname(file));
+    const presetFile = findPreset(group, preset, searchPath(root, context.userRoot), label, dirname(file));
     const presetLabel = displayPath(presetFile, root);
     mergeInto(raw, { [group]: readConfigFile(presetFile, presetLabel) }, presetLabel, sources, []);
   }
@@ -155,20 +177,28 @@ function presetList(defaults: unknown, groups: readonly string[], label: string)
 }
 
 /** `extends:` inside `file`: a name, or a path relative to that file's folder; a missing one is blamed on `file`. */
-function findExperimentFrom(parent: string, root: string, file: string, label: string): string {
+function findExperimentFrom(parent: string, root: string, file: string, label: string, userRoot: string | undefined): string {
   try {
-    return findExperiment(parent, root, dirname(file));
+    return findExperiment(parent, root, dirname(file), userRoot);
   } catch (err) {
     if (err instanceof ConfigError) throw ConfigError.single(label, ['extends'], err.issues[0].message + (parent.includes('/') ? ` (${resolve(dirname(file), parent)})` : ''));
     throw err;
   }
 }
 
+/** The user's folder first (when given and different), then the project root. */
+function searchPath(root: string, userRoot: string | undefined): string[] {
+  return userRoot === undefined || resolve(userRoot) === resolve(root) ? [root] : [userRoot, root];
+}
+
 /** A preset name: letters, digits, `-` and `_`, with `/` only between such parts (a subgroup), never `..`. */
 const PRESET_NAME = /^[A-Za-z0-9_-]+(\/[A-Za-z0-9_-]+)*$/;
 
-/** `defaults: {group: name}` → configs/<group>/<name>.yaml; a path (with its extension) resolves against `from`. */
-function findPreset(group: string, name: string, root: string, label: string, from: string): string {
+/**
+ * `defaults: {group: name}` → configs/<group>/<name>.yaml under the first of `roots` that has it; a path (with
+ * its extension) resolves against `from`.
+ */
+function findPreset(group: string, name: string, roots: readonly string[], label: string, from: string): string {
   if (EXTENSIONS.includes(extname(name))) {
     const path = resolve(from, name);
     if (existsSync(path) && statSync(path).isFile()) return path;
@@ -177,12 +207,16 @@ function findPreset(group: string, name: string, root: string, label: string, fr
   if (!PRESET_NAME.test(name)) {
     throw ConfigError.single(label, ['defaults', group], `'${name}' is not a preset name (letters, digits, - and _, with / only inside configs/${group}/); a file outside configs/ is written as a path with its extension, e.g. ./my-${group}.yaml`);
   }
-  for (const ext of EXTENSIONS) {
-    const path = join(root, 'configs', group, name + ext);
-    if (existsSync(path)) return path;
+  for (const root of roots) {
+    for (const ext of EXTENSIONS) {
+      const path = join(root, 'configs', group, name + ext);
+      if (existsSync(path)) return path;
+    }
   }
-  const dir = join(root, 'configs', group);
-  const known = existsSync(dir) ? readdirSync(dir).filter((f) => EXTENSIONS.includes(extname(f))).map((f) => basename(f, extname(f))) : [];
+  const known = [...new Set(roots.flatMap((root) => {
+    const dir = join(root, 'configs', group);
+    return existsSync(dir) ? readdirSync(dir).filter((f) => EXTENSIONS.includes(extname(f))).map((f) => basename(f, extname(f))) : [];
+  }))];
   throw ConfigError.single(label, ['defaults', group], `no preset '${name}' in configs/${group}/; expected one of: ${known.join(', ') || '(none)'}`);
 }
 

@@ -6,7 +6,7 @@
  */
 import { ConfigError, type LocatedIssue } from '../config/errors.ts';
 import { presetGroups } from '../config/groups.ts';
-import { compose, sourceOf, type ComposeOptions, type Composed } from '../config/load.ts';
+import { compose, composeObject, sourceOf, type ComposeOptions, type Composed, type RawConfig } from '../config/load.ts';
 import type { CommonConfig } from '../core/config.ts';
 import type { ExperimentKind, KindRegistry } from '../core/kind.ts';
 import type { Cell, StoredTrial } from '../core/trial.ts';
@@ -26,13 +26,21 @@ export type ResolveOptions = Omit<ComposeOptions, 'groups'> & { readonly limits?
 
 /** Resolve an experiment of any kind in `kinds`; a config without `kind:` is of the first kind listed. */
 export function resolveExperiment(ref: string, options: ResolveOptions, kinds: KindRegistry): ResolvedExperiment {
-  const composed = compose(ref, { ...options, groups: presetGroups(Object.values(kinds)) });
+  return resolveOfKind(compose(ref, { ...options, groups: presetGroups(Object.values(kinds)) }), kinds, options.limits);
+}
+
+/** Resolve a config given as an object, as if it were a file with that content; `label` names it in errors. */
+export function resolveConfigObject(config: RawConfig, label: string, options: ResolveOptions, kinds: KindRegistry): ResolvedExperiment {
+  return resolveOfKind(composeObject(config, label, { ...options, groups: presetGroups(Object.values(kinds)) }), kinds, options.limits);
+}
+
+function resolveOfKind(composed: Composed, kinds: KindRegistry, limits?: PlanLimits): ResolvedExperiment {
   const name = composed.raw.kind ?? Object.keys(kinds)[0];
   const kind = typeof name === 'string' ? kinds[name] : undefined;
   if (!kind) {
     throw ConfigError.single(sourceOf(composed, ['kind']), ['kind'], `expected one of ${Object.keys(kinds).join(', ')}, got ${JSON.stringify(name)}`);
   }
-  return resolveComposed(kind, composed, options.limits);
+  return resolveComposed(kind, composed, limits);
 }
 
 /** Resolve an experiment that must be of `kind` (its config then has that kind's type). */

@@ -87,9 +87,15 @@ function workerLoop<C extends CommonConfig, R extends StoredTrial>(queue: WorkUn
   });
 }
 
-/** Worker threads do not inherit tsx's loader; register it in the thread before importing the worker module. */
+/**
+ * The worker module sits beside this one with the same extension: worker.ts when run from source under tsx,
+ * worker.js in the built package (dist/). Worker threads do not inherit tsx's loader, so from source the thread
+ * registers it before importing the worker module; the built package needs no loader.
+ */
 function spawnWorker(setup: WorkerSetup): Worker {
-  const entry = new URL('./worker.ts', import.meta.url).href;
+  const fromSource = import.meta.url.endsWith('.ts');
+  const entry = new URL(fromSource ? './worker.ts' : './worker.js', import.meta.url).href;
+  if (!fromSource) return new Worker(new URL(entry), { workerData: setup });
   const bootstrap = `import { register } from 'tsx/esm/api'; register(); await import(${JSON.stringify(entry)});`;
   return new Worker(bootstrap, { eval: true, workerData: setup });
 }

@@ -12,7 +12,7 @@ import { outputLayout, type OutputLayout } from '../core/output.ts';
 import type { Cell, StoredTrial, TrialTask } from '../core/trial.ts';
 import { buildPlan } from '../plan/plan.ts';
 import { activeBackend, useBackend } from '../tensor/backend.ts';
-import { gitState, machine, packageVersions, type Manifest } from './manifest.ts';
+import { gitState, harnessVersion, machine, packageVersions, type Manifest } from './manifest.ts';
 import { acquireLock, liveLocks } from './lock.ts';
 import { checkSameConfig, OutputConflict, prepareOutput, storedConfig } from './output.ts';
 import { runUnits } from './pool.ts';
@@ -37,7 +37,7 @@ export interface RunOptions {
   readonly repair?: boolean;
   /** URL of the module exporting the kind registry as `KINDS` (worker threads import it). */
   readonly kinds: string;
-  /** Project root (for the manifest's git commit and package versions). */
+  /** Package root holding package.json (for the manifest's version, git commit and package versions). */
   readonly root: string;
   readonly command: string;
   readonly log?: (line: string) => void;
@@ -189,6 +189,7 @@ function planned<R extends StoredTrial>(store: TrialStore<R>, trials: readonly T
 function startManifest(config: CommonConfig, options: RunOptions, planned: number, resumedFrom: number, workers: number): Manifest {
   return {
     experiment: config.name,
+    version: harnessVersion(options.root),
     command: options.command,
     git: gitState(options.root),
     packages: packageVersions(options.root),

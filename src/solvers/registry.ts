@@ -30,7 +30,8 @@ const common = {
   label: z.string().default('').describe("name shown in tables and figures (default: the solver's name, with '+polish' when polished)"),
 };
 
-function variant<N extends string, O extends z.ZodObject>(solver: SolverDefinition<N, O>) {
+/** The spec of one solver. The return type is spelt out because a spread of the generic shape O['shape'] would otherwise drop the solver's options from the inferred type (SolverSpecInput would then reject `{ name: 'admm', maxIterations: 100 }`). */
+function variant<N extends string, O extends z.ZodObject>(solver: SolverDefinition<N, O>): z.ZodObject<{ name: z.ZodLiteral<N> } & O['shape'] & typeof common, z.core.$strict> {
   return z.strictObject({ name: z.literal(solver.name), ...solver.options.shape, ...common }).describe(solver.description);
 }
 
