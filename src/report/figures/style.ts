@@ -78,6 +78,8 @@ export function panelled(input: PanelledInput): TopLevelSpec {
       header: panelHeader(input.panelTitle),
     },
     columns: input.columns ?? Math.min(panels.length, 3),
+    // Room for a panel's header between it and the x axis title of the panel above (they overlapped at the default 20 px).
+    spacing: { row: 48, column: 24 },
     // 'flush': lay panels out by their plot area, else points overhanging the edge push the axes away.
     bounds: 'flush',
     spec: { ...SMALL_PANEL, layer: input.layers, ...resolve },
