@@ -22,11 +22,13 @@ describe('solver figures', () => {
     expect(JSON.stringify(spec)).toContain('"domainMin":0.001');
   });
 
-  it('panels are spaced so a header clears the axis title of the panel above', () => {
+  it('panels are spaced so a header clears the axis of the panel above, and an empty slot draws no axis', () => {
     const spec = successCurvesSpec({
       title: 't',
       points: ['a', 'b', 'c', 'd'].flatMap((panel) => [0, 0.5].map((x) => ({ series: 's', panel, x, rate: 1 - x }))),
-    }) as { spacing?: { row: number } };
-    expect(spec.spacing?.row).toBeGreaterThanOrEqual(40);
+    }) as { spacing?: { row: number }; resolve?: object };
+    expect(spec.spacing?.row).toBeGreaterThanOrEqual(60);
+    // Own x axis per panel: an empty slot of the last row (4 panels in 3 columns) then draws none.
+    expect(spec.resolve).toEqual({ axis: { x: 'independent' } });
   });
 });
