@@ -63,7 +63,8 @@ describe('npm run paper -- --quick', () => {
     expect(first.stderr).toMatch(/\[2\/2\] cifar-purify: skipped: CIFAR-10 is unavailable/);
     const html = readFileSync(join(out, 'index.html'), 'utf8');
     expect(html).toContain('Quick variant');
-    expect(html).toMatch(/skipped: CIFAR-10 is unavailable/);
+    expect(html).toMatch(/skipped: CIFAR-10 is unavailable.*To provide it/);
+    expect(html).toMatch(/<strong>Skipped:<\/strong> cifar-purify \(CIFAR-10 is unavailable/);
     const images = [...html.matchAll(/<img src="([^"]+)"/g)].map((m) => m[1]);
     expect(images.length).toBeGreaterThanOrEqual(4);
     for (const src of images) {

@@ -27,6 +27,14 @@ import { BackendError } from '../tensor/backend.ts';
 
 const ROOT = resolve(fileURLToPath(import.meta.url), '../../..');
 
+/** The paper's order: the synthetic theory first, then practical networks; other experiments after, by name. */
+const ORDER = ['synthetic-sweep', 'output-layer-sweep', 'gaussian-ablation', 'relu-training-sweep', 'compare-solvers', 'mnist-purify', 'mnist-breakdown', 'mnist-multilayer', 'mnist-backdoor', 'cifar-purify', 'cifar-backdoor'];
+
+function paperOrder(names: readonly string[]): string[] {
+  const rank = (n: string) => (ORDER.includes(n) ? ORDER.indexOf(n) : ORDER.length);
+  return [...names].sort((a, b) => rank(a) - rank(b) || a.localeCompare(b));
+}
+
 class UsageError extends Error {
   override name = 'UsageError';
 }
@@ -35,7 +43,15 @@ interface Planned {
   readonly name: string;
   readonly resolved: ResolvedExperiment;
   readonly trials: number;
+  /** Trials not yet in its trials.jsonl (for the ETA; the runner decides what actually runs). */
+  readonly pending: number;
   readonly outDir: string;
+}
+
+function pendingTrials(keys: readonly string[], trials: string): number {
+  if (!existsSync(trials)) return keys.length;
+  const store = TrialStore.open(trials);
+  return keys.filter((k) => !store.has(k)).length;
 }
 
 async function paper(argv: string[]): Promise<number> {
@@ -62,8 +78,8 @@ async function paper(argv: string[]): Promise<number> {
   if (args._.length > 0) throw new UsageError(`unexpected argument(s) ${args._.join(' ')}; select experiments with --only`);
 
   const quick = args.quick;
-  const known = experimentNames(ROOT);
-  const names = args.only === undefined ? known : args.only.split(',').map((s) => s.trim()).filter(Boolean);
+  const known = paperOrder(experimentNames(ROOT));
+  const names = args.only === undefined ? known : paperOrder(args.only.split(',')).map((s) => s.trim()).filter(Boolean);
   const unknown = names.filter((n) => !known.includes(n));
   if (unknown.length) throw new UsageError(`--only: no experiment named ${unknown.join(', ')}; expected some of: ${known.join(', ')}`);
   if (names.length === 0) throw new UsageError('--only names no experiment');
@@ -74,10 +90,13 @@ async function paper(argv: string[]): Promise<number> {
   // Every config is resolved (and so validated) before the first trial runs.
   const planned: Planned[] = names.map((name) => {
     const resolved = resolveExperiment(name, { root: ROOT, sets, quick }, KINDS);
-    return { name, resolved, trials: buildPlan(resolved.cells).trials.length, outDir: resolve(resultsRoot, name) };
+    const trials = buildPlan(resolved.cells).trials;
+    const outDir = resolve(resultsRoot, name);
+    return { name, resolved, trials: trials.length, pending: pendingTrials(trials.map((t) => t.key), outputLayout(outDir).trials), outDir };
   });
   const total = planned.reduce((sum, p) => sum + p.trials, 0);
-  console.error(`paper${quick ? ' (quick)' : ''}: ${planned.length} experiments, ${total} trials; results in ${resultsRoot}, paper in ${outDir}`);
+  const pending = planned.reduce((sum, p) => sum + p.pending, 0);
+  console.error(`paper${quick ? ' (quick)' : ''}: ${planned.length} experiments, ${total} trials (${pending} to run); results in ${resultsRoot}, paper in ${outDir}`);
 
   const started = Date.now();
   let settled = 0; // trials run, reused or skipped so far
@@ -89,16 +108,15 @@ async function paper(argv: string[]): Promise<number> {
     entries.push(entry.paper);
     settled += p.trials;
     timing.add(p.resolved.kind.name, entry.ran, entry.ms);
-    const remaining = timing.estimate(planned.slice(i + 1).map((q) => ({ kind: q.resolved.kind.name, trials: q.trials })));
-    const eta = remaining === null ? '' : `, ETA ≈ ${duration(remaining)}`;
-    console.error(`${head}: ${entry.line} — overall ${settled}/${total} trials, ${duration(Date.now() - started)} elapsed${eta}`);
+    const eta = timing.estimate(planned.slice(i + 1).map((q) => ({ kind: q.resolved.kind.name, pending: q.pending })));
+    console.error(`${head}: ${entry.line} — overall ${settled}/${total} trials, ${duration(Date.now() - started)} elapsed${eta ? `, ${eta}` : ''}`);
   }
 
   const command = ['npm run paper --', ...argv].join(' ').replace(/ --$/, '');
   const files = await buildPaper(entries, { outDir, root: ROOT, quick, command });
   const skipped = entries.filter((e) => e.status === 'skipped');
   console.log(`paper: ${files.index}\n  ${files.figures} figures (PNG, SVG, PDF, spec) in ${resolve(outDir, 'figures')}\n  ${files.tables.length} tables in ${resolve(outDir, 'tables')}`);
-  for (const s of skipped) console.log(`  skipped ${s.name}: ${s.reason}`);
+  for (const s of skipped) console.log(`  skipped ${s.name}: ${s.reason?.split(/(?<=\.) /)[0]} (index.html says how to get the data)`);
   console.error(`paper built in ${duration(Date.now() - started)}`);
   return 0;
 }
@@ -114,7 +132,8 @@ async function runOne(p: Planned, options: { quick: boolean; reportOnly: boolean
     command,
     sweeps: Object.fromEntries(Object.entries(resolved.config.sweeps).map(([name, s]) => [name, s.description])),
   };
-  const skip = (reason: string) => ({ paper: { ...base, status: 'skipped' as const, reason, figures: [] }, ran: 0, ms: 0, line: `skipped: ${reason}` });
+  // The page keeps the whole reason (it says how to get the data); the progress line its first sentence.
+  const skip = (reason: string) => ({ paper: { ...base, status: 'skipped' as const, reason, figures: [] }, ran: 0, ms: 0, line: `skipped: ${reason.split(/(?<=\.) /)[0]}` });
   const started = Date.now();
   if (options.reportOnly) {
     const out = outputLayout(p.outDir);
@@ -125,14 +144,14 @@ async function runOne(p: Planned, options: { quick: boolean; reportOnly: boolean
     return { paper: { ...base, status: 'done', figures: report.figures }, ran: 0, ms: 0, line: `report rebuilt from ${records.length} trials, ${report.figures.length} figures` };
   }
   try {
-    const outcome = await runExperiment(resolved, {
+    const outcome = await runQuickOrFull(resolved, {
       outDir: p.outDir,
       fresh: false,
       kinds: KINDS_URL,
       root: ROOT,
       command: options.quick ? `npm run paper -- --quick --only ${p.name}` : `npm run experiment -- ${p.name}${options.sets.map((s) => ` --set ${s}`).join('')}`,
       log: (line) => console.error(`${options.head}: ${line}`),
-    });
+    }, options.quick);
     const ms = Date.now() - started;
     const report = await writeReport(resolved.kind, resolved.config, outcome.records, outcome.out);
     const line = `${outcome.ran} trials run, ${outcome.resumedFrom} reused in ${duration(ms)}, ${report.figures.length} figures`;
@@ -145,8 +164,8 @@ async function runOne(p: Planned, options: { quick: boolean; reportOnly: boolean
 
 /**
  * Time per trial measured so far, per experiment kind (a practical trial trains a network, a synthetic one solves
- * a small LP: they differ a hundredfold), for the overall ETA. Reused trials are not counted; a kind not yet
- * measured is assumed to cost the mean of all trials so far. An upper bound when later runs resume.
+ * a small LP: they differ a hundredfold), for the overall ETA of the trials still pending. Reused trials are not
+ * counted; a kind not yet timed is named rather than guessed.
  */
 class TrialTiming {
   private readonly byKind = new Map<string, { trials: number; ms: number }>();
@@ -157,14 +176,31 @@ class TrialTiming {
     this.byKind.set(kind, { trials: t.trials + trials, ms: t.ms + ms });
   }
 
-  /** Milliseconds for the remaining experiments, or null when nothing is measured yet or nothing remains. */
-  estimate(remaining: readonly { kind: string; trials: number }[]): number | null {
-    const all = [...this.byKind.values()].reduce((a, t) => ({ trials: a.trials + t.trials, ms: a.ms + t.ms }), { trials: 0, ms: 0 });
-    if (all.trials === 0 || remaining.length === 0) return null;
-    return remaining.reduce((sum, r) => {
-      const t = this.byKind.get(r.kind) ?? all;
-      return sum + (t.ms / t.trials) * r.trials;
+  /** The ETA of the remaining experiments' pending trials, as text ('' when nothing remains to run). */
+  estimate(remaining: readonly { kind: string; pending: number }[]): string {
+    const todo = remaining.filter((r) => r.pending > 0);
+    if (todo.length === 0) return '';
+    const untimed = [...new Set(todo.filter((r) => !this.byKind.has(r.kind)).map((r) => r.kind))];
+    const ms = todo.reduce((sum, r) => {
+      const t = this.byKind.get(r.kind);
+      return t ? sum + (t.ms / t.trials) * r.pending : sum;
     }, 0);
+    if (untimed.length === new Set(todo.map((r) => r.kind)).size) return `ETA once a ${untimed.join(' or ')} experiment has run`;
+    return untimed.length ? `ETA ≈ ${duration(ms)} + the ${untimed.join(', ')} experiments (not timed yet)` : `ETA ≈ ${duration(ms)}`;
+  }
+}
+
+/**
+ * A full run resumes or is refused when its folder holds another config (nothing is ever deleted). A quick run's
+ * folder only ever holds quick results, which are cheap: when the quick block changed, it starts that folder afresh.
+ */
+async function runQuickOrFull(resolved: ResolvedExperiment, options: Parameters<typeof runExperiment>[1], quick: boolean) {
+  try {
+    return await runExperiment(resolved, options);
+  } catch (err) {
+    if (!(quick && err instanceof OutputConflict)) throw err;
+    options.log?.(`the quick variant changed since ${options.outDir} was written: starting it afresh`);
+    return runExperiment(resolved, { ...options, fresh: true });
   }
 }
 

@@ -72,7 +72,7 @@ export function renderPage(page: Page): string {
 <h1>${escape(page.title)}</h1>
 <p>Built ${escape(page.generatedAt)} by <code>${escape(page.command)}</code>. Every number and figure below is computed from the results folders named in the provenance table; rerunning the command reuses finished trials.</p>
 ${page.quick ? '<p class="quick"><strong>Quick variant.</strong> Each experiment ran its <code>quick:</code> block (fewer trials, coarser grids): the shapes are right, the numbers are noisy. <code>npm run paper</code> without <code>--quick</code> builds the full paper.</p>' : ''}
-${skipped.length ? `<p class="quick"><strong>Skipped:</strong> ${skipped.map((e) => `${escape(e.name)} (${escape(e.reason ?? '')})`).join('; ')}.</p>` : ''}
+${skipped.length ? `<p class="quick"><strong>Skipped:</strong> ${skipped.map((e) => `${escape(e.name)} (${escape(firstSentence(e.reason ?? ''))})`).join('; ')}. How to get the data: <a href="#provenance">provenance</a>.</p>` : ''}
 <h2 id="methods">Methods</h2>
 <p>A network whose trained weights were corrupted on a sparse set of coordinates is repaired by an l1 projection onto the subspace
 spanned by its (benign, unlabeled) inputs: the clean update lies in that subspace, the corruption is sparse, so the l1 fit recovers the
@@ -90,6 +90,8 @@ ${provenanceHtml(page.experiments)}
 </html>
 `;
 }
+
+const firstSentence = (text: string) => text.split(/(?<=\.) /)[0];
 
 function figureHtml(f: PageFigure): string {
   return `<figure id="fig-${f.number}">
