@@ -19,6 +19,7 @@ const LAYERS = [
   ['kinds', '^src/kinds/[^/]+/'], //             one folder per experiment kind
   ['registry', '^src/kinds/index[.]ts$'], //     the one list of kinds
   ['bench', '^src/bench/'], //                   benchmarks
+  ['paper', '^src/paper/'], //                   the paper: figures, tables and index.html from the results folders
   ['library', '^src/lib/'], //                   the public library (package exports), the package root
   ['cli', '^src/cli/'], //                       the composition root: resolve → run → report
 ];

@@ -61,7 +61,7 @@ if (!command) {
   console.error(`error: unknown command '${name}'; expected one of: ${Object.keys(AVAILABLE).join(', ')}\nrun purify-cnn --help for usage`);
   process.exit(2);
 }
-// The command module reads process.argv itself, as it does under `npm run`.
-process.argv = [process.argv[0], process.argv[1], ...rest];
+// The command module reads process.argv itself, as it does under `npm run`, and sees itself as the script run.
+process.argv = [process.argv[0], fileURLToPath(moduleUrl(command)), ...rest];
 process.env.PURIFY_CNN_INVOKED_AS = `purify-cnn ${name}`;
 await import(moduleUrl(command).href);

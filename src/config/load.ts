@@ -37,6 +37,8 @@ export interface ComposeOptions {
   readonly trials?: number;
   /** The user's directory, against which a config path on the command line resolves (default: the process's). */
   readonly cwd?: string;
+  /** Apply the experiment file's own `quick:` block (its quick variant) after its keys, before `sets`. */
+  readonly quick?: boolean;
   /** Top-level sections a preset may fill (`defaults: {group: preset}`): the kinds' sections. */
   readonly groups: readonly string[];
 }
@@ -112,6 +114,7 @@ export function compose(ref: string, options: ComposeOptions): Composed {
   const file = findExperiment(ref, options.root, options.cwd, options.userRoot);
   const sources = new Map<string, string>();
   const raw = composeFile(file, { root: options.root, userRoot: options.userRoot, groups: options.groups, sources }, []);
+  if (options.quick) for (const [path, value] of quickEntries(file, options.root)) setPath(raw, path.split('.'), value, `${displayPath(file, options.root)} quick.${path}`, sources);
   for (const assignment of options.sets ?? []) applySet(raw, assignment, sources);
   if (options.trials !== undefined) setPath(raw, ['trials'], options.trials, '--trials', sources);
   return { raw, file, root: options.root, sources };
@@ -145,7 +148,8 @@ function composeFile(file: string, context: Composing, chain: string[]): RawConf
 
 function composeBody(own: RawConfig, file: string, label: string, context: Composing, chain: string[]): RawConfig {
   const { root, sources } = context;
-  const { defaults, extends: parent, ...body } = own;
+  // `quick` is not part of the config: it only changes the config when asked for (--quick), and never by inheritance.
+  const { defaults, extends: parent, quick: _quick, ...body } = own;
   let raw: RawConfig = {};
   if (parent !== undefined) {
     if (typeof parent !== 'string') throw ConfigError.single(label, ['extends'], `expected an experiment name, got ${show(parent)}`);
@@ -162,6 +166,19 @@ function composeBody(own: RawConfig, file: string, label: string, context: Compo
   mergeInto(raw, body, label, sources, []);
   if (raw.name === undefined) raw.name = basename(file, extname(file));
   return raw;
+}
+
+/** The `quick:` block of one experiment file: dotted key path → value, in file order (empty when it has none). */
+export function quickEntries(file: string, root: string): [string, unknown][] {
+  const label = displayPath(file, root);
+  const quick = readConfigFile(file, label).quick;
+  if (quick === undefined || quick === null) return [];
+  if (!isPlainObject(quick)) throw ConfigError.single(label, ['quick'], `expected a mapping of dotted key path to value, e.g. {trials: 2, sweeps.by-width.grid.model.width: [8, 32]}, got ${show(quick)}`);
+  return Object.entries(quick).map(([path, value]) => {
+    if (!/^[A-Za-z0-9_-]+(\.[A-Za-z0-9_-]+)*$/.test(path)) throw ConfigError.single(label, ['quick', path], 'expected a dotted key path such as sweeps.by-width.grid.model.width');
+    if (path === 'name' || path === 'quick' || path.startsWith('quick.')) throw ConfigError.single(label, ['quick', path], 'the quick variant keeps the experiment\'s name and cannot set quick itself');
+    return [path, value];
+  });
 }
 
 /** `defaults` as a mapping {group: preset} (or a list of one-entry mappings), in order. */

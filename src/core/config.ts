@@ -44,6 +44,10 @@ function commonFields<K extends string, F extends z.ZodType>(kind: K, figure: F)
     backend: z.enum(BACKENDS).default('wasm').describe('tfjs backend (never falls back silently)'),
     workers: z.int().min(0).max(64).default(0).describe('parallel workers (0 = one per core); results do not depend on it'),
     launcher: launcherSchema.optional(),
+    quick: z
+      .record(z.string().regex(/^[A-Za-z0-9_-]+(\.[A-Za-z0-9_-]+)*$/, 'expected a dotted key path such as sweeps.by-width.grid.model.width'), z.unknown())
+      .optional()
+      .describe('the quick variant (npm run paper -- --quick): dotted key path → value, applied like --set; read from the experiment\'s own file only, never inherited'),
     sweeps: z
       .record(z.string().regex(/^[A-Za-z0-9_-]+$/, 'expected a sweep name of letters, digits, _ and -'), sweep(figure))
       .refine((sweeps) => Object.keys(sweeps).length > 0, 'expected at least one sweep')

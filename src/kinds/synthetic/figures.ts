@@ -10,9 +10,11 @@ import { errorCurvesSpec } from '../../report/figures/error-curves.ts';
 import { errorHistogramSpec } from '../../report/figures/histogram.ts';
 import { phaseDiagramSpec } from '../../report/figures/phase-diagram.ts';
 import { figureName, splitRows } from '../../report/figures/split.ts';
+import { solverSummarySpec } from '../../report/figures/solver-summary.ts';
 import { successCurvesSpec } from '../../report/figures/success-curves.ts';
 import { criticalCorruption } from '../../theory/phase-transition.ts';
 import type { SyntheticTrialRecord } from './records.ts';
+import { compareSolvers, REFERENCE_SOLVER } from './solver-agreement.ts';
 import type { RecoveryConfig } from './schema.ts';
 import type { SyntheticSummaryRow } from './summary.ts';
 
@@ -102,7 +104,8 @@ const successCurves = defineFigure(
           seriesTitle: AXIS_TITLES[figure.series],
           panelTitle: panelled ? AXIS_TITLES[figure.panel] : undefined,
           points: part.map((r) => ({ series: value(r, figure.series), panel: panelled ? value(r, figure.panel) : undefined, x: r.corruption, rate: r.success_rate, trials: r.trials })),
-          theory: [...panels.entries()].map(([p, r]) => ({ panel: panelled ? p : undefined, x: r.theory_corruption })),
+          // One rule per distinct ε* in each panel: with width or samples as the series, each series has its own.
+          theory: distinctTheory(part.map((r) => ({ panel: panelled ? value(r, figure.panel) : undefined, x: r.theory_corruption }))),
         }),
       };
     }),
@@ -156,7 +159,29 @@ const errorHistogram = defineFigure(
 );
 
 /** The figure kinds a synthetic config may ask for. */
-export const SYNTHETIC_FIGURES = { phase, 'success-curves': successCurves, 'error-curves': errorCurves, 'error-histogram': errorHistogram };
+const solverAgreement = defineFigure(
+  z.strictObject({
+    kind: z.literal('solver-agreement').describe('per solver on the same trials: share of success decisions agreeing with the exact LP, and time per trial'),
+    title,
+  }),
+  (figure, { sweep, rows, records }: Context): NamedFigure[] => {
+    const solvers = compareSolvers(records);
+    if (!solvers) return [];
+    return [
+      {
+        name: figureName(sweep, 'solver-agreement', ''),
+        spec: solverSummarySpec({
+          title: figure.title || `Solvers on the same trials: agreement with ${solverName(REFERENCE_SOLVER)} and time`,
+          subtitle: `${trainingLabel(rows[0])}, ${records.length} trials over all solvers; agreement = same success decision as ${REFERENCE_SOLVER} on the same trial`,
+          reference: REFERENCE_SOLVER,
+          solvers: solvers.map((s) => ({ solver: s.solver, agreement: s.solver === REFERENCE_SOLVER || s.agreement === null ? null : 100 * s.agreement, ms: s.mean_solve_ms ?? 0 })),
+        }),
+      },
+    ];
+  },
+);
+
+export const SYNTHETIC_FIGURES = { phase, 'success-curves': successCurves, 'error-curves': errorCurves, 'error-histogram': errorHistogram, 'solver-agreement': solverAgreement };
 
 /**
  * ε*(n/m) along the y axis, densely, where n/m is a function of y alone: y = n/m itself; y = samples at fixed m;
@@ -206,6 +231,11 @@ function trainingLabel(r: SyntheticSummaryRow): string {
   if (r.subspace === 'gaussian') return 'Gaussian subspace (ablation)';
   if (r.layer === 'output') return 'output layer trained with W, b fixed';
   return r.mode === 'linearized' ? 'linearized training' : `ReLU training (lr ${r.lr})`;
+}
+
+function distinctTheory(marks: readonly { panel?: string; x: number }[]): { panel?: string; x: number }[] {
+  const seen = new Map(marks.map((m) => [`${m.panel}|${m.x}`, m]));
+  return [...seen.values()];
 }
 
 function solverName(solver: string): string {

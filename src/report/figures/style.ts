@@ -78,6 +78,11 @@ export function panelled(input: PanelledInput): TopLevelSpec {
       header: panelHeader(input.panelTitle),
     },
     columns: input.columns ?? Math.min(panels.length, 3),
+    // Room for a panel's header below the x axis and its title of the panel above (flush bounds count spacing from the plot areas).
+    spacing: { row: 76, column: 24 },
+    // Each panel draws its own x axis (the scale stays shared): a shared axis sits under the bottom row of each
+    // column, so an empty slot in a last row got an axis with no panel above it.
+    resolve: { axis: { x: 'independent' } },
     // 'flush': lay panels out by their plot area, else points overhanging the edge push the axes away.
     bounds: 'flush',
     spec: { ...SMALL_PANEL, layer: input.layers, ...resolve },
