@@ -11,7 +11,7 @@
  *
  * In the two linear cases the iterate stays in range(A), Δ = A c, so GD can run on the n coefficients c with
  * the n×n Gram matrix K = AᵀA (`training.space: coefficients`, the default): one m·n² product, then n² per
- * step instead of 2·m·n, and Δ = A c once at the end. Equal to the parameter-space iterates in exact arithmetic;
+ * step instead of 2·m·n (in float64), and Δ = A c once at the end. Equal to the parameter-space iterates in exact arithmetic;
  * the tests check they agree to float32 precision. `space: parameters` keeps the direct iteration as reference.
  */
 import * as tf from '@tensorflow/tfjs';
@@ -163,19 +163,28 @@ export function trainOutput(
 
 /**
  * GD on the coefficients of an update Δ = A c whose gradient is A(AᵀΔ + offset)·rate:  c ← c − rate (K c + offset),
- * K = AᵀA, from c = 0. Returns c [n, 1].
+ * K = AᵀA, from c = 0. Returns c [n, 1]. K is formed on the backend (the m·n² part); the steps are n×n products,
+ * run in float64 JS because at this size a tensor op costs more in dispatch than in arithmetic.
  */
 function descendCoefficients(A: tf.Tensor2D, offset: tf.Tensor2D, steps: number, rate: number): tf.Tensor2D {
-  const K = tf.matMul(A, A, true, false);
-  let c = tf.zerosLike(offset) as tf.Tensor2D;
+  const n = A.shape[1];
+  const K = tf.tidy(() => tf.matMul(A, A, true, false).dataSync());
+  const f = offset.dataSync();
+  let c = new Float64Array(n);
+  let next = new Float64Array(n);
   for (let step = 1; step <= steps; step++) {
-    const next = tf.tidy(() => c.sub(tf.matMul(K, c).add(offset).mul(rate)));
-    c.dispose();
-    c = next as tf.Tensor2D;
-    if (step % CHECK_EVERY === 0 || step === steps) assertFinite(c, c, step);
+    for (let i = 0; i < n; i++) {
+      let g = f[i];
+      const row = i * n;
+      for (let j = 0; j < n; j++) g += K[row + j] * c[j];
+      next[i] = c[i] - rate * g;
+    }
+    [c, next] = [next, c];
+    if ((step % CHECK_EVERY === 0 || step === steps) && !c.every(Number.isFinite)) {
+      throw new TrainingDiverged(`training diverged: the update became non-finite at step ${step}; lower training.lr or training.steps`);
+    }
   }
-  K.dispose();
-  return c;
+  return tf.tensor2d(Float32Array.from(c), [n, 1]);
 }
 
 function assertFinite(x: tf.Tensor, z: tf.Tensor, step: number): void {
