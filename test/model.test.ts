@@ -117,6 +117,31 @@ describe('training and the subspace', () => {
     expect(viaJacobian.flippedShare).toBeCloseTo(gated.flippedShare, 6);
   });
 
+  it('linearized training on the n coefficients (Gram matrix AᵀA) gives the parameter-space update to float precision', () => {
+    const { P, y, init } = setup(6);
+    const A = hiddenSubspace(P, init.a, gates(P, init.W, init.b), 'hidden');
+    const reference = trainHiddenLinearized(P, y, init, A, { steps: 120, lr: 0.5, space: 'parameters' });
+    const coefficients = trainHiddenLinearized(P, y, init, A, { steps: 120, lr: 0.5, space: 'coefficients' });
+    const a = [...reference.dW.dataSync(), ...reference.db.dataSync()];
+    const b = [...coefficients.dW.dataSync(), ...coefficients.db.dataSync()];
+    expect(norm(a)).toBeGreaterThan(1e-3);
+    expect(distance(a, b)).toBeLessThan(1e-5 * norm(a));
+    expect(distance(a, b)).toBeGreaterThan(0); // two different computations, not one path twice
+    expect(coefficients.lossFinal).toBeCloseTo(reference.lossFinal, 6);
+  });
+
+  it('output-layer training on the n coefficients gives the parameter-space update to float precision', () => {
+    const { P, y, init } = setup(5);
+    const reference = trainOutput(P, y, init, { steps: 100, lr: 0.5, space: 'parameters' });
+    const coefficients = trainOutput(P, y, init, { steps: 100, lr: 0.5, space: 'coefficients' });
+    const a = [...reference.da.dataSync()];
+    const b = [...coefficients.da.dataSync()];
+    expect(norm(a)).toBeGreaterThan(1e-3);
+    expect(distance(a, b)).toBeLessThan(1e-5 * norm(a));
+    expect(coefficients.lossFinal).toBeCloseTo(reference.lossFinal, 6);
+    expect(coefficients.lossFinal).toBeLessThan(coefficients.lossInitial);
+  });
+
   it('true ReLU training moves activation patterns and leaves the subspace', () => {
     const { P, y, init } = setup(6);
     const h = trainHidden(P, y, init, { mode: 'relu', steps: 300, lr: 2 });

@@ -63,6 +63,7 @@ export function succeeded(p: PreparedTrial, r: SolveResult): boolean {
 function flopsPerIteration(solver: string, m: number, n: number): number | null {
   if (solver === 'admm' || solver === 'pdhg') return 4 * m * n; // two m×n products (A or its basis) per iteration
   if (solver === 'irls') return 2 * m * n * n; // the weighted Gram matrix AᵀWA
+  if (solver === 'active-set') return 2 * m * n; // one edge direction w = Q d per vertex step (r ≤ n)
   return null;
 }
 

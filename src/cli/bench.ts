@@ -1,5 +1,5 @@
 /**
- * npm run bench [-- --quick] [--no-sweep] [--repetitions N] [--backend wasm]
+ * npm run bench [-- --quick] [--no-sweep] [--solvers highs,active-set] [--sweep-solver S] [--repetitions N] [--backend wasm]
  *
  * A benchmark, not a test: prints a table and writes results/bench/<timestamp>.json.
  *   1. tfjs matmul rate on the backend (square 512 and the solvers' [m×n]·[n×17] shapes);
@@ -23,20 +23,22 @@ import { resolveAs } from '../plan/resolve.ts';
 import { gitState, harnessVersion, machine, packageVersions } from '../runner/manifest.ts';
 import { runExperiment } from '../runner/run.ts';
 import { SolverPool } from '../solvers/pool.ts';
-import { defaultSpec, solverSpec, type SolverSpec } from '../solvers/registry.ts';
+import { defaultSpec, SOLVER_NAMES, solverSpec, type SolverName, type SolverSpec } from '../solvers/registry.ts';
 import { BACKENDS, useBackend, type BackendName } from '../tensor/backend.ts';
 import { invokedAs, PACKAGE_ROOT, RESULTS_ROOT } from '../lib/package-root.ts';
 
 const ROOT = PACKAGE_ROOT;
 /** l2 and none answer a different question (no l1 recovery); their times are shown, not compared. */
 const BASELINES = new Set(['l2', 'none']);
-const SOLVERS: SolverSpec[] = [defaultSpec('highs'), defaultSpec('admm'), solverSpec.parse({ name: 'pdhg', operator: 'basis' }), defaultSpec('irls'), defaultSpec('l2')];
+const ALL_SOLVERS: SolverSpec[] = [defaultSpec('highs'), defaultSpec('active-set'), defaultSpec('admm'), solverSpec.parse({ name: 'pdhg', operator: 'basis' }), defaultSpec('irls'), defaultSpec('l2')];
 
 const args = await yargs(hideBin(process.argv))
   .scriptName(invokedAs('npm run bench --'))
   .option('quick', { type: 'boolean', default: false, describe: 'only m = 288, 576 and n = 50, 100; one repetition' })
   .option('sweep', { type: 'boolean', default: true, describe: 'time the default synthetic-sweep with highs and the fastest solver (--no-sweep to skip)' })
   .option('sweep-trials', { type: 'number', describe: 'trials per cell for the sweep timings (default: the config\'s 20; highs needs ≈ 9 min for those on 2 cores)' })
+  .option('solvers', { type: 'string', describe: `comma-separated solvers to time (default all: ${ALL_SOLVERS.map((x) => x.name).join(',')}); highs is always timed, as the reference` })
+  .option('sweep-solver', { type: 'string', default: 'admm', describe: 'the fast solver whose synthetic-sweep wall time is compared with highs' })
   .option('repetitions', { type: 'number', default: 3, describe: 'repetitions per timing (medians are reported)' })
   .option('backend', { type: 'string', choices: BACKENDS, default: 'wasm' })
   .strictOptions()
@@ -44,6 +46,12 @@ const args = await yargs(hideBin(process.argv))
   .version(false)
   .parseAsync();
 
+const wanted = args.solvers?.split(',').map((x) => x.trim());
+const unknown = wanted?.filter((w) => !ALL_SOLVERS.some((x) => x.name === w)) ?? [];
+if (unknown.length) throw new Error(`--solvers: unknown ${unknown.join(', ')}; known: ${ALL_SOLVERS.map((x) => x.name).join(', ')}`);
+const SOLVERS = ALL_SOLVERS.filter((x) => x.name === 'highs' || !wanted || wanted.includes(x.name));
+const sweepSolver = args['sweep-solver'];
+if (!SOLVER_NAMES.includes(sweepSolver as SolverName)) throw new Error(`--sweep-solver: unknown solver '${sweepSolver}'; known: ${SOLVER_NAMES.join(', ')}`);
 const backend = args.backend as BackendName;
 const tf = await useBackend(backend);
 const repetitions = args.quick ? 1 : args.repetitions;
@@ -81,7 +89,7 @@ const sweeps: Record<string, { solver: string; wallSeconds: number; trials: numb
 let sweepAgreement: { paired: number; agreeing: number } | undefined;
 const decisions: Record<string, Map<string, boolean>> = {};
 if (args.sweep) {
-  for (const solver of ['admm', 'highs']) {
+  for (const solver of [sweepSolver, 'highs']) {
     log(`synthetic-sweep with ${solver}…`);
     const resolved = resolveAs(synthetic, 'synthetic-sweep', { root: ROOT, sets: [`solver=${solver}`], trials: args['sweep-trials'] });
     const t = performance.now();
@@ -91,15 +99,16 @@ if (args.sweep) {
     sweeps[solver] = { solver, wallSeconds: (performance.now() - t) / 1000, trials: outcome.planned, trialsPerCell: resolved.config.trials, dir };
   }
   // Trial keys do not involve the solver, so the two runs pair up trial by trial.
-  const [fast, exact] = [decisions.admm, decisions.highs];
+  const [fast, exact] = [decisions[sweepSolver], decisions.highs];
   const keys = [...exact.keys()].filter((k) => fast.has(k));
   sweepAgreement = { paired: keys.length, agreeing: keys.filter((k) => fast.get(k) === exact.get(k)).length };
 }
 
 printTable(timings);
-if (sweeps.highs && sweeps.admm) {
-  console.log(`\ndefault synthetic-sweep grid (${sweeps.admm.trials} trials, ${sweeps.admm.trialsPerCell} per cell): highs ${sweeps.highs.wallSeconds.toFixed(0)} s, admm ${sweeps.admm.wallSeconds.toFixed(0)} s → ${(sweeps.highs.wallSeconds / sweeps.admm.wallSeconds).toFixed(1)}× faster`);
-  if (sweepAgreement) console.log(`success decisions, admm vs highs, trial by trial: ${sweepAgreement.agreeing}/${sweepAgreement.paired} agree (${((100 * sweepAgreement.agreeing) / sweepAgreement.paired).toFixed(2)}%)`);
+const fastSweep = sweeps[sweepSolver];
+if (sweeps.highs && fastSweep) {
+  console.log(`\ndefault synthetic-sweep grid (${fastSweep.trials} trials, ${fastSweep.trialsPerCell} per cell): highs ${sweeps.highs.wallSeconds.toFixed(0)} s, ${sweepSolver} ${fastSweep.wallSeconds.toFixed(0)} s → ${(sweeps.highs.wallSeconds / fastSweep.wallSeconds).toFixed(1)}× faster`);
+  if (sweepAgreement) console.log(`success decisions, ${sweepSolver} vs highs, trial by trial: ${sweepAgreement.agreeing}/${sweepAgreement.paired} agree (${((100 * sweepAgreement.agreeing) / sweepAgreement.paired).toFixed(2)}%)`);
 }
 console.log(`\ntfjs matmul on ${backend}: 512³ ${matmul.square512.toFixed(1)} GFLOP/s; ${Object.entries(matmul.shapes).map(([s, r]) => `${s} ${r.toFixed(1)}`).join(', ')}`);
 

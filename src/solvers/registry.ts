@@ -5,13 +5,15 @@
  * options) and `label` (the name shown in tables and figures). A grid may sweep solvers:
  * `solver: [highs, admm, {name: pdhg, operator: basis}]`.
  *
- * Choosing: `highs` is the exact reference (float64 LP, ~0.1–0.3 s at 576×100). `admm` is the fast batched
+ * Choosing: `highs` is the exact reference (float64 LP, ~0.1–0.3 s at 576×100). `active-set` is exact too (vertex
+ * descent specialised for l1 regression, certified by its dual, HiGHS as its fallback) and needs no backend. `admm` is the fast batched
  * tensor solver; it certifies its answers itself (polish + dual certificate), so `polish` adds nothing to it.
  * `pdhg` (matmul-only iteration) and `irls` are alternative tensor solvers for the comparison; `l2` and `none`
  * are baselines. The tensor solvers need a tfjs backend: call useBackend() first (src/tensor/backend.ts).
  */
 import * as z from 'zod';
 import { oneOfByName, type Shape } from '../schema/define.ts';
+import { activeSet } from './active-set.ts';
 import { admm } from './admm.ts';
 import type { SolverDefinition } from './define.ts';
 import { highs } from './highs.ts';
@@ -23,7 +25,7 @@ import { polishOptions, withPolish } from './polish.ts';
 import type { Solver } from './types.ts';
 
 /** Every solver, one entry each. */
-const SOLVERS = [highs, admm, pdhg, irls, l2, none] as const;
+const SOLVERS = [highs, activeSet, admm, pdhg, irls, l2, none] as const;
 
 const common = {
   polish: z.union([z.boolean(), polishOptions]).default(false).describe('after solving, refit least squares on the coordinates with the smallest residuals (src/solvers/polish.ts)'),

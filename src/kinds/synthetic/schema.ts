@@ -29,6 +29,7 @@ const training = section('full-batch gradient descent on the squared loss from t
   layers: z.enum(['hidden', 'output', 'both']).default('hidden').describe('trained layers: hidden (W, b) with a fixed, output a with W, b fixed, or both (hidden, then output)'),
   steps: z.int().min(1).default(200).describe('gradient steps per trained layer'),
   lr: z.number().gt(0).default(0.5).describe('learning rate (for the output layer: lr/p, see train.ts)'),
+  space: z.enum(['coefficients', 'parameters']).default('coefficients').describe('linearized and output-layer GD on the n coefficients of the update (n×n Gram matrix AᵀA; equal in exact arithmetic, far cheaper) or on the parameters (the reference); relu training always runs on the parameters'),
 });
 
 const contamination = section('sparse corruption z added to the trained parameters (RESEARCH.md §3)', {

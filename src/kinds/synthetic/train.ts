@@ -8,6 +8,11 @@
  *                               the update lies in range(A_W) exactly (up to float rounding);
  *   hidden layer, 'relu':       true GD; the gates move, and the update leaves range(A_W) by as much as they do;
  *   output layer:               W, b fixed, the update Σ_t Φᵀe_t / n lies in range(A_β) = range(Φᵀ) exactly.
+ *
+ * In the two linear cases the iterate stays in range(A), Δ = A c, so GD can run on the n coefficients c with
+ * the n×n Gram matrix K = AᵀA (`training.space: coefficients`, the default): one m·n² product, then n² per
+ * step instead of 2·m·n (in float64), and Δ = A c once at the end. Equal to the parameter-space iterates in exact arithmetic;
+ * the tests check they agree to float32 precision. `space: parameters` keeps the direct iteration as reference.
  */
 import * as tf from '@tensorflow/tfjs';
 import type { TrainingConfig } from './schema.ts';
@@ -80,19 +85,33 @@ export function trainHidden(P: tf.Tensor3D, y: tf.Tensor1D, init: CnnParams, tra
  * — the same iterates as `trainHidden(…, {mode: 'linearized'})` (the tests check that they agree), at the
  * cost of two m×n matrix–vector products per step instead of a pass through the network.
  */
-export function trainHiddenLinearized(P: tf.Tensor3D, y: tf.Tensor1D, init: CnnParams, A: tf.Tensor2D, training: Pick<TrainingConfig, 'steps' | 'lr'>): HiddenUpdate {
+export function trainHiddenLinearized(
+  P: tf.Tensor3D,
+  y: tf.Tensor1D,
+  init: CnnParams,
+  A: tf.Tensor2D,
+  training: Pick<TrainingConfig, 'steps' | 'lr'> & Partial<Pick<TrainingConfig, 'space'>>,
+): HiddenUpdate {
   const [p, k] = init.W.shape;
   const n = y.shape[0];
   const At = A.transpose();
-  const offset = tf.tidy(() => forward(P, init).sub(y).expandDims(1)); // f0 − y, [n, 1]
+  const offset = tf.tidy(() => forward(P, init).sub(y).expandDims(1) as tf.Tensor2D); // f0 − y, [n, 1]
   const residual = (delta: tf.Tensor2D) => tf.matMul(At, delta).add(offset) as tf.Tensor2D;
-  let delta = tf.zeros([A.shape[0], 1]) as tf.Tensor2D;
   const lossInitial = tf.tidy(() => squaredLoss(offset.squeeze([1]) as tf.Tensor1D));
-  for (let step = 1; step <= training.steps; step++) {
-    const next = tf.tidy(() => delta.sub(tf.matMul(A, residual(delta)).mul(training.lr / n)));
-    delta.dispose();
-    delta = next as tf.Tensor2D;
-    if (step % CHECK_EVERY === 0 || step === training.steps) assertFinite(delta, delta, step);
+  let delta: tf.Tensor2D;
+  if ((training.space ?? 'coefficients') === 'coefficients') {
+    // Δ = A c,  c ← c − (lr/n)(K c + f0 − y),  K = AᵀA
+    const c = descendCoefficients(A, offset, training.steps, training.lr / n);
+    delta = tf.matMul(A, c) as tf.Tensor2D;
+    c.dispose();
+  } else {
+    delta = tf.zeros([A.shape[0], 1]) as tf.Tensor2D;
+    for (let step = 1; step <= training.steps; step++) {
+      const next = tf.tidy(() => delta.sub(tf.matMul(A, residual(delta)).mul(training.lr / n)));
+      delta.dispose();
+      delta = next as tf.Tensor2D;
+      if (step % CHECK_EVERY === 0 || step === training.steps) assertFinite(delta, delta, step);
+    }
   }
   const lossFinal = tf.tidy(() => squaredLoss(residual(delta).squeeze([1]) as tf.Tensor1D));
   const dW = delta.slice([0, 0], [p * k, 1]).reshape([p, k]) as tf.Tensor2D;
@@ -109,21 +128,63 @@ export function trainHiddenLinearized(P: tf.Tensor3D, y: tf.Tensor1D, init: CnnP
  * Train a with W, b fixed: an ordinary least-squares problem in the features Φ(x_s). The features are O(1)
  * and there are p of them, so the kernel ΦΦᵀ/n grows like p; the step is lr/p to stay stable at any width.
  */
-export function trainOutput(P: tf.Tensor3D, y: tf.Tensor1D, hidden: CnnParams, training: Pick<TrainingConfig, 'steps' | 'lr'>): OutputUpdate {
+export function trainOutput(
+  P: tf.Tensor3D,
+  y: tf.Tensor1D,
+  hidden: CnnParams,
+  training: Pick<TrainingConfig, 'steps' | 'lr'> & Partial<Pick<TrainingConfig, 'space'>>,
+): OutputUpdate {
   const Phi = features(P, hidden.W, hidden.b);
   const stepSize = training.lr / hidden.a.shape[0];
   const residual = (da: tf.Tensor1D) => tf.matMul(Phi, hidden.a.add(da).expandDims(1)).squeeze([1]).sub(y) as tf.Tensor1D;
   let da = tf.zerosLike(hidden.a);
   const lossInitial = tf.tidy(() => squaredLoss(residual(da)));
-  for (let step = 1; step <= training.steps; step++) {
-    const next = tf.tidy(() => da.sub(outputGradient(Phi, residual(da)).mul(stepSize)));
+  if ((training.space ?? 'coefficients') === 'coefficients') {
+    // da = Φᵀ c,  c ← c − (stepSize/n)(K c + Φa − y),  K = ΦΦᵀ
+    const n = y.shape[0];
+    const At = Phi.transpose() as tf.Tensor2D; // A_β, [p, n]
+    const offset = tf.tidy(() => residual(da).expandDims(1) as tf.Tensor2D);
+    const c = descendCoefficients(At, offset, training.steps, stepSize / n);
     da.dispose();
-    da = next as tf.Tensor1D;
-    if (step % CHECK_EVERY === 0 || step === training.steps) assertFinite(da, da, step);
+    da = tf.tidy(() => tf.matMul(At, c).squeeze([1]) as tf.Tensor1D);
+    tf.dispose([c, At, offset]);
+  } else {
+    for (let step = 1; step <= training.steps; step++) {
+      const next = tf.tidy(() => da.sub(outputGradient(Phi, residual(da)).mul(stepSize)));
+      da.dispose();
+      da = next as tf.Tensor1D;
+      if (step % CHECK_EVERY === 0 || step === training.steps) assertFinite(da, da, step);
+    }
   }
   const lossFinal = tf.tidy(() => squaredLoss(residual(da)));
   Phi.dispose();
   return { da, lossInitial, lossFinal };
+}
+
+/**
+ * GD on the coefficients of an update Δ = A c whose gradient is A(AᵀΔ + offset)·rate:  c ← c − rate (K c + offset),
+ * K = AᵀA, from c = 0. Returns c [n, 1]. K is formed on the backend (the m·n² part); the steps are n×n products,
+ * run in float64 JS because at this size a tensor op costs more in dispatch than in arithmetic.
+ */
+function descendCoefficients(A: tf.Tensor2D, offset: tf.Tensor2D, steps: number, rate: number): tf.Tensor2D {
+  const n = A.shape[1];
+  const K = tf.tidy(() => tf.matMul(A, A, true, false).dataSync());
+  const f = offset.dataSync();
+  let c = new Float64Array(n);
+  let next = new Float64Array(n);
+  for (let step = 1; step <= steps; step++) {
+    for (let i = 0; i < n; i++) {
+      let g = f[i];
+      const row = i * n;
+      for (let j = 0; j < n; j++) g += K[row + j] * c[j];
+      next[i] = c[i] - rate * g;
+    }
+    [c, next] = [next, c];
+    if ((step % CHECK_EVERY === 0 || step === steps) && !c.every(Number.isFinite)) {
+      throw new TrainingDiverged(`training diverged: the update became non-finite at step ${step}; lower training.lr or training.steps`);
+    }
+  }
+  return tf.tensor2d(Float32Array.from(c), [n, 1]);
 }
 
 function assertFinite(x: tf.Tensor, z: tf.Tensor, step: number): void {

@@ -92,13 +92,22 @@ function instanceKey(task: TrialTask<SyntheticConfig>): string {
 
 /** Seed of the network (data, teacher, initialisation): depends on the trial's own parameters only. */
 export function instanceSeed(task: TrialTask<SyntheticConfig>): number {
-  const { model, data, training } = task.config;
-  return deriveSeed(task.config.seed, { trial: task.index, model, data, training });
+  const { model, data } = task.config;
+  return deriveSeed(task.config.seed, { trial: task.index, model, data, training: seededTraining(task.config) });
 }
 
 function contaminationSeed(task: TrialTask<SyntheticConfig>): number {
-  const { model, data, training, recovery, contamination } = task.config;
-  return deriveSeed(task.config.seed, { trial: task.index, model, data, training, layer: recovery.layer, subspace: recovery.subspace, contamination });
+  const { model, data, recovery, contamination } = task.config;
+  return deriveSeed(task.config.seed, { trial: task.index, model, data, training: seededTraining(task.config), layer: recovery.layer, subspace: recovery.subspace, contamination });
+}
+
+/**
+ * The training keys that enter seeds. `space` is how GD is computed, not what it computes (like the solver), so
+ * it is left out: both spaces train the same network on the same data with the same corruption.
+ */
+function seededTraining({ training }: SyntheticConfig): Omit<SyntheticConfig['training'], 'space'> {
+  const { space: _space, ...rest } = training;
+  return rest;
 }
 
 async function buildInstance(task: TrialTask<SyntheticConfig>, id: string, solvers: SolverPool): Promise<Built> {
