@@ -40,7 +40,7 @@ describe('quick variants', () => {
     };
     expect(message('extends: synthetic-sweep\nquick: 3\n')).toMatch(/bad\.yaml.*quick.*expected a mapping of dotted key path to value/s);
     expect(message('extends: synthetic-sweep\nquick: { trials: 0 }\n')).toMatch(/bad\.yaml quick\.trials.*trials/s);
-    expect(message('extends: synthetic-sweep\nquick: { modle.width: 8 }\n')).toMatch(/bad\.yaml: modle: unknown key 'modle' \(did you mean 'model'\?\)/);
+    expect(message('extends: synthetic-sweep\nquick: { modle.width: 8 }\n')).toMatch(/bad\.yaml quick\.modle\.width: modle: unknown key 'modle' \(did you mean 'model'\?\)/);
     expect(message('extends: synthetic-sweep\nquick: { "a..b": 8 }\n')).toMatch(/expected a dotted key path/);
   });
 });
