@@ -33,6 +33,7 @@ describe('experiment CLI', () => {
     [['synthetic-sweep', '--set', 'sweeps.by-width.grid.model.width=[8, -1]'], 'sweeps.by-width.grid.model.width: value -1'],
     [['synthetic-sweep', '--trials', '0'], '--trials: trials: expected an integer ≥ 1, got 0'],
     [['no-such-experiment'], "no experiment named 'no-such-experiment'"],
+    [['synthetic-sweep', '--set', 'sweeps.by-width.grid.model.width=[100000]', '--max-memory', '1'], 'subspace 900000 × 40 (144 MB in float32) through admm; 2 worker(s) ≈ 4.8 GB, more than the limit of 1.0 GB'],
   ])('rejects %j with exit code 2, a located message, no stack trace and no output folder', (args, message) => {
     const out = join(mkdtempSync(join(tmpdir(), 'purify-cli-')), 'never');
     const r = cli([...args, '--out', out]);
@@ -40,6 +41,12 @@ describe('experiment CLI', () => {
     expect(r.stderr).toContain(message);
     expect(r.stderr).not.toMatch(/\n\s+at /); // no stack trace
     expect(existsSync(out)).toBe(false);
+  });
+
+  it('--dry-run prints the memory of the largest trial', () => {
+    const r = cli(['synthetic-sweep', '--dry-run', '--workers', '1', '--set', 'sweeps.by-width.grid.model.width=[8, 100000]']);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(/memory: largest trial ≈ 2\.\d GB in by-width \(model\.width=100000, contamination\.fraction=0\): subspace 900000 × 40/);
   });
 
   it('a config file with an unknown key is rejected naming that file', () => {

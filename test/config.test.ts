@@ -205,6 +205,25 @@ describe('bounded inputs', () => {
     expect(resolveExperiment('exp', { root: small, limits: { cells: 6, trials: 1000 } }).cells).toHaveLength(6);
   });
 
+  it('estimates the memory of the largest trial: it grows with the subspace and the solver, and a run that would not fit is refused naming the cell', () => {
+    const wide = (width: number, solver: string) => resolveExperiment('synthetic-sweep', { root: ROOT, sets: [`sweeps.by-width.grid.model.width=[8, ${width}]`, `solver=${solver}`, 'workers=2'] });
+    const narrow = wide(16, 'admm').memory!;
+    const broad = wide(100_000, 'admm').memory!;
+    expect(broad.cell.params['model.width']).toBe(100_000);
+    expect(broad.footprint.subspace).toEqual({ m: 900_000, n: 40 });
+    // 1.88 GB peak RSS measured for one such trial (admm, 1 worker); the estimate stays above it and within 1.5×.
+    expect(broad.perTrial).toBeGreaterThan(1.88e9);
+    expect(broad.perTrial).toBeLessThan(1.5 * 1.88e9);
+    expect(broad.perTrial).toBeGreaterThan(narrow.perTrial);
+    expect(wide(100_000, 'highs').memory!.perTrial).toBeGreaterThan(2 * broad.perTrial); // HiGHS holds float64 copies
+
+    const refused = errorOf(() => resolveExperiment('synthetic-sweep', { root: ROOT, sets: ['sweeps.by-width.grid.model.width=[8, 100000]', 'workers=2'], limits: { memory: 3e9 } }));
+    expect(refused.message).toMatch(/synthetic-sweep\.yaml: sweeps\.by-width: memory: largest trial ≈ 2\.\d GB in by-width \(model\.width=100000, .*subspace 900000 × 40.*2 worker\(s\) ≈ [45]\.\d GB, more than the limit of 3\.0 GB; .*--workers 1.*--max-memory/);
+    // One worker fits under the same limit; the shipped default fits under the machine's.
+    expect(resolveExperiment('synthetic-sweep', { root: ROOT, sets: ['sweeps.by-width.grid.model.width=[8, 100000]', 'workers=1'], limits: { memory: 3e9 } }).memory!.perTrial).toBeLessThan(3e9);
+    expect(resolveExperiment('synthetic-sweep', { root: ROOT }).memory!.perTrial).toBeLessThan(1e9);
+  });
+
   it('a config file above the size limit is refused unread; duplicate keys are found in linear time', () => {
     const big = project(MINIMAL, { 'experiments/big.yaml': `description: x\n#${'x'.repeat(1_100_000)}\n` });
     expect(errorOf(() => resolveExperiment('big', { root: big })).message).toContain('a config may be at most 1000000 bytes');

@@ -7,6 +7,7 @@
  * 1 the run failed; 130 interrupted. Errors are one message; the stack only with --debug or DEBUG=1.
  */
 import { existsSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
 import { resolve } from 'node:path';
 import yargs from 'yargs';
 import { hideBin } from 'yargs/helpers';
@@ -15,6 +16,7 @@ import { listExperiments } from '../config/load.ts';
 import { outputLayout } from '../core/output.ts';
 import { DataFormatError, DataUnavailableError } from '../data/dataset.ts';
 import { KINDS, KINDS_URL } from '../kinds/index.ts';
+import { describeEstimate, LARGE_TRIAL_BYTES } from '../plan/footprint.ts';
 import { buildPlan, DEFAULT_LIMITS, type Plan } from '../plan/plan.ts';
 import { resolveExperiment } from '../plan/resolve.ts';
 import { writeReport } from '../report/write.ts';
@@ -45,6 +47,7 @@ async function main(argv: string[]): Promise<number> {
     .option('dry-run', { type: 'boolean', default: false, describe: 'validate the config, print the plan, and exit' })
     .option('max-cells', { type: 'number', default: DEFAULT_LIMITS.cells, describe: 'refuse a plan with more cells than this' })
     .option('max-trials', { type: 'number', default: DEFAULT_LIMITS.trials, describe: 'refuse a plan with more trials than this' })
+    .option('max-memory', { type: 'number', default: Number((DEFAULT_LIMITS.memory / 1e9).toFixed(1)), describe: 'refuse a run whose workers would hold more than this many GB at once (estimate; default 80 % of this machine)' })
     .option('repair', { type: 'boolean', default: false, describe: 'move stored lines that are not valid trial records to trials.rejected.jsonl and rerun their trials' })
     .option('debug', { type: 'boolean', default: false, describe: 'print the stack trace of an error (also DEBUG=1)' })
         .option('report', { type: 'boolean', default: false, describe: 'only rebuild summary.csv and figures/ from the trials already in the output folder (merging the shards\' trial files into trials.jsonl)' })
@@ -87,7 +90,7 @@ async function main(argv: string[]): Promise<number> {
   if (args.backend !== undefined) sets.push(`backend=${args.backend}`);
   // `npm run` starts in the package root; paths on the command line mean what they mean where the user typed them.
   const cwd = USER_ROOT;
-  const resolved = resolveExperiment(String(ref), { root: ROOT, userRoot: USER_ROOT, sets, trials: args.trials, cwd, limits: { cells: args['max-cells'], trials: args['max-trials'] } }, KINDS);
+  const resolved = resolveExperiment(String(ref), { root: ROOT, userRoot: USER_ROOT, sets, trials: args.trials, cwd, limits: { cells: args['max-cells'], trials: args['max-trials'], memory: memoryLimit(args['max-memory']) } }, KINDS);
   const outDir = args.out !== undefined ? resolve(cwd, args.out) : resolve(RESULTS_ROOT, resolved.config.name);
   const plan = buildPlan(resolved.cells);
 
@@ -118,8 +121,10 @@ async function main(argv: string[]): Promise<number> {
     console.log(`watch: npm run experiment -- ${[...repeatedArgs(String(ref), cwd, args), '--out', outDir, '--status'].map(quote).join(' ')}`);
     return 0;
   }
+  const workers = resolved.config.workers || availableParallelism();
   if (args['dry-run']) {
     printPlan(resolved.config.name, plan, outDir);
+    if (resolved.memory) console.log(`  ${describeEstimate(resolved.memory, workers, plan.trials.length)}`);
     return 0;
   }
   if (args.report && shardFiles(outDir).length > 0) return mergeReport(resolved, plan, outDir, argv);
@@ -139,6 +144,7 @@ async function main(argv: string[]): Promise<number> {
   if (shard && args.fresh) throw new UsageError('--fresh clears the whole folder, which other shards share; clear it once before starting the shards');
   const part = shard ? ` (shard ${shard.index}/${shard.count})` : '';
   console.error(`${resolved.config.name}: ${plan.cells.length} cells, ${plan.trials.length} trials${part} → ${outDir}`);
+  if (resolved.memory && resolved.memory.perTrial > LARGE_TRIAL_BYTES) console.error(`warning: ${describeEstimate(resolved.memory, workers, plan.trials.length)}`);
   const started = Date.now();
   const progress = { done: 0, planned: plan.trials.length };
   process.once('SIGINT', () => {
@@ -219,6 +225,12 @@ async function mergeReport(resolved: ReturnType<typeof resolveExperiment>, plan:
 
 function commandLine(argv: readonly string[]): string {
   return [COMMAND, ...argv].join(' ');
+}
+
+/** --max-memory in GB, as bytes. */
+function memoryLimit(gb: number): number {
+  if (!Number.isFinite(gb) || gb <= 0) throw new UsageError(`--max-memory: expected a positive number of GB, got ${gb}`);
+  return gb * 1e9;
 }
 
 function printPlan(name: string, plan: Plan<unknown>, outDir: string): void {

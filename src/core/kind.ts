@@ -51,6 +51,16 @@ export function defineFigure<Q extends z.ZodObject, C, R, S>(request: Q, build: 
   return { request, draw: (raw, context) => build(request.parse(raw), context) };
 }
 
+/** What one trial holds in memory at its peak, for the estimate of `--dry-run` and the check before a run. */
+export interface Footprint {
+  /** The largest subspace the trial hands a solver: m recovered coordinates × n spanning inputs. */
+  readonly subspace: { readonly m: number; readonly n: number };
+  /** The solvers it is solved with (their working memory differs). */
+  readonly solvers: readonly string[];
+  /** Further arrays held at the same time (data sets, features), in bytes. */
+  readonly otherBytes: number;
+}
+
 export interface ExperimentKind<C extends CommonConfig = CommonConfig, R extends StoredTrial = StoredTrial, S extends { readonly sweep: string } = { readonly sweep: string }> {
   /** The value of `kind:` in a config that selects this kind. */
   readonly name: string;
@@ -64,6 +74,8 @@ export interface ExperimentKind<C extends CommonConfig = CommonConfig, R extends
   cost(task: TrialTask<C>): number;
   /** Run a work unit's trials; one record per task, in task order. A trial that fails is a record that says so. */
   run(tasks: readonly TrialTask<C>[], context: KindContext): Promise<R[]>;
+  /** The peak memory of one trial of a cell, estimated from its config (plan/footprint.ts adds it up). */
+  footprint?(config: C): Footprint;
   /** Checked in the main thread before anything runs or is written (e.g. that the data set is there); throws to stop. */
   preflight?(configs: readonly C[]): Promise<void>;
   /** summary.csv: one row per cell, in the order of `records` (plan order), and its columns. */

@@ -2,12 +2,12 @@
  * What the practical kinds share of the ExperimentKind protocol: which trials share a trained network (family,
  * instance key), what their solves cost, and the check that their data sets are there before anything runs.
  */
-import type { ExperimentKind } from '../core/kind.ts';
+import type { ExperimentKind, Footprint } from '../core/kind.ts';
 import type { TrialTask } from '../core/trial.ts';
 import { loadDataset } from '../data/index.ts';
 import { stableHash } from '../util/canonical.ts';
 import { instanceParts } from './instance.ts';
-import { denseShapes } from './network.ts';
+import { denseShapes, featureCount } from './network.ts';
 import { DATASET_SHAPE, type NetworkExperimentConfig } from './schema.ts';
 
 export interface NetworkHooks<C extends NetworkExperimentConfig> {
@@ -15,9 +15,9 @@ export interface NetworkHooks<C extends NetworkExperimentConfig> {
   key(task: TrialTask<C>): string;
   /**
    * The kind's family (trials of one family share trained networks: all but contamination, purification and
-   * solver), cost and preflight (the data sets are there).
+   * solver), cost, memory footprint and preflight (the data sets are there).
    */
-  readonly protocol: Required<Pick<ExperimentKind<C>, 'family' | 'cost' | 'preflight'>>;
+  readonly protocol: Required<Pick<ExperimentKind<C>, 'family' | 'cost' | 'footprint' | 'preflight'>>;
 }
 
 /** The hooks of a kind whose networks are also fixed by `extra` of its config (the backdoor kind's attack). */
@@ -30,6 +30,7 @@ export function networkHooks<C extends NetworkExperimentConfig>(extra: (config: 
         return stableHash(parts);
       },
       cost,
+      footprint,
       preflight,
     },
   };
@@ -40,6 +41,26 @@ function cost({ config }: TrialTask<NetworkExperimentConfig>): number {
   const { data, network } = config;
   const n = data.subspaceInputs || data.trainSamples;
   return denseShapes(network, DATASET_SHAPE[data.dataset]).reduce((s, l) => s + l.outputs * (l.inputs + 1) * n, 0);
+}
+
+/** A whole data set as loaded (train + test split, one byte per pixel): MNIST 70,000 images, CIFAR-10 60,000. */
+const LOADED_IMAGES = 70_000;
+/** The test split's size, when `testSamples: 0` asks for all of it. */
+const TEST_SPLIT = 10_000;
+
+/** Peak arrays of one trial: the widest layer's subspace, the loaded data set, the images used as floats with their features, and the dense layers (θ0, update, contaminated, purified). */
+function footprint({ data, network, solver }: NetworkExperimentConfig): Footprint {
+  const shape = DATASET_SHAPE[data.dataset];
+  const n = data.subspaceInputs || data.trainSamples;
+  const layers = denseShapes(network, shape);
+  const pixels = shape.side ** 2 * shape.channels;
+  const used = data.trainSamples + n + (data.testSamples || TEST_SPLIT);
+  const weights = layers.reduce((s, l) => s + l.outputs * (l.inputs + 1), 0);
+  return {
+    subspace: { m: Math.max(...layers.map((l) => l.inputs + 1)), n },
+    solvers: [solver.name],
+    otherBytes: LOADED_IMAGES * pixels + 4 * (used * (pixels + featureCount(network, shape)) + 4 * weights),
+  };
 }
 
 /**

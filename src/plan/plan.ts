@@ -3,6 +3,7 @@
  * index). Pure: no I/O, no randomness; the same config always gives the same plan, and every key is derived from
  * what a cell or trial is, never from where it sits in the plan.
  */
+import { totalmem } from 'node:os';
 import type { CommonConfig } from '../core/config.ts';
 import type { Cell, TrialTask } from '../core/trial.ts';
 import type { JsonSchema } from '../schema/json.ts';
@@ -76,13 +77,16 @@ export function expandSweeps(
   return { cells, issues };
 }
 
-/** How large a plan may be before it is refused (raised on the command line by --max-cells, --max-trials). */
+/** How large a plan may be before it is refused (raised on the command line by --max-cells, --max-trials, --max-memory). */
 export interface PlanLimits {
   readonly cells: number;
   readonly trials: number;
+  /** Bytes the run's workers may hold at once, by the estimate of plan/footprint.ts. */
+  readonly memory: number;
 }
 
-export const DEFAULT_LIMITS: PlanLimits = { cells: 10_000, trials: 200_000 };
+/** The memory limit defaults to 80 % of this machine's memory. */
+export const DEFAULT_LIMITS: PlanLimits = { cells: 10_000, trials: 200_000, memory: Math.floor(0.8 * totalmem()) };
 
 /** A validated cell: key from the sweep and its swept values. */
 export function makeCell<C>(raw: RawCell, config: C): Cell<C> {

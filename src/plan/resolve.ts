@@ -4,6 +4,7 @@
  * Nothing runs and nothing is written until this has succeeded. The kinds come in as an argument: the plan
  * knows what a kind's schema says, not which kinds exist.
  */
+import { availableParallelism } from 'node:os';
 import { ConfigError, type LocatedIssue } from '../config/errors.ts';
 import { presetGroups } from '../config/groups.ts';
 import { compose, composeObject, sourceOf, type ComposeOptions, type Composed, type RawConfig } from '../config/load.ts';
@@ -12,7 +13,8 @@ import type { ExperimentKind, KindRegistry } from '../core/kind.ts';
 import type { Cell, StoredTrial } from '../core/trial.ts';
 import { toJsonSchema } from '../schema/json.ts';
 import { formatPath, isPlainObject, validate, type Issue } from '../schema/validate.ts';
-import { axisKindIn, expandSweeps, makeCell, type PlanLimits } from './plan.ts';
+import { estimateMemory, memoryIssue, type MemoryEstimate } from './footprint.ts';
+import { axisKindIn, DEFAULT_LIMITS, expandSweeps, makeCell, type PlanLimits } from './plan.ts';
 
 export interface ResolvedExperiment<C extends CommonConfig = CommonConfig, R extends StoredTrial = StoredTrial, S extends { readonly sweep: string } = { readonly sweep: string }> {
   readonly kind: ExperimentKind<C, R, S>;
@@ -20,9 +22,11 @@ export interface ResolvedExperiment<C extends CommonConfig = CommonConfig, R ext
   readonly cells: readonly Cell<C>[];
   /** The experiment file it was read from. */
   readonly file: string;
+  /** The most demanding cell's memory, for a kind that declares a footprint (plan/footprint.ts). */
+  readonly memory?: MemoryEstimate;
 }
 
-export type ResolveOptions = Omit<ComposeOptions, 'groups'> & { readonly limits?: PlanLimits };
+export type ResolveOptions = Omit<ComposeOptions, 'groups'> & { readonly limits?: Partial<PlanLimits> };
 
 /** Resolve an experiment of any kind in `kinds`; a config without `kind:` is of the first kind listed. */
 export function resolveExperiment(ref: string, options: ResolveOptions, kinds: KindRegistry): ResolvedExperiment {
@@ -34,7 +38,7 @@ export function resolveConfigObject(config: RawConfig, label: string, options: R
   return resolveOfKind(composeObject(config, label, { ...options, groups: presetGroups(Object.values(kinds)) }), kinds, options.limits);
 }
 
-function resolveOfKind(composed: Composed, kinds: KindRegistry, limits?: PlanLimits): ResolvedExperiment {
+function resolveOfKind(composed: Composed, kinds: KindRegistry, limits?: Partial<PlanLimits>): ResolvedExperiment {
   const name = composed.raw.kind ?? Object.keys(kinds)[0];
   const kind = typeof name === 'string' ? kinds[name] : undefined;
   if (!kind) {
@@ -48,7 +52,8 @@ export function resolveAs<C extends CommonConfig, R extends StoredTrial, S exten
   return resolveComposed(kind, compose(ref, { ...options, groups: presetGroups([kind]) }), options.limits);
 }
 
-function resolveComposed<C extends CommonConfig, R extends StoredTrial, S extends { readonly sweep: string }>(kind: ExperimentKind<C, R, S>, composed: Composed, limits?: PlanLimits): ResolvedExperiment<C, R, S> {
+function resolveComposed<C extends CommonConfig, R extends StoredTrial, S extends { readonly sweep: string }>(kind: ExperimentKind<C, R, S>, composed: Composed, given?: Partial<PlanLimits>): ResolvedExperiment<C, R, S> {
+  const limits: PlanLimits = { ...DEFAULT_LIMITS, ...given };
   const base = validate(kind.schema, withoutNulls(composed.raw));
   if (!base.ok) throw new ConfigError(locate(composed, base.issues));
 
@@ -63,7 +68,10 @@ function resolveComposed<C extends CommonConfig, R extends StoredTrial, S extend
   }
   if (issues.length) throw new ConfigError(dedupe(issues));
   if (cells.length === 0) throw ConfigError.single(sourceOf(composed, ['sweeps']), ['sweeps'], 'the sweeps define no cells');
-  return { kind, config: base.value, cells, file: composed.file };
+  const memory = estimateMemory(kind.footprint?.bind(kind), cells);
+  const tooLarge = memory && memoryIssue(memory, base.value.workers || availableParallelism(), cells.length * base.value.trials, limits.memory);
+  if (tooLarge) throw new ConfigError(locate(composed, [tooLarge]));
+  return { kind, config: base.value, cells, file: composed.file, memory };
 }
 
 /** YAML writes an empty key (`model:`) as null; it means "not given", so the defaults apply. */

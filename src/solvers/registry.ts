@@ -55,6 +55,11 @@ export type SolverName = SolverSpec['name'];
 
 export const SOLVER_NAMES: readonly SolverName[] = SOLVERS.map((s) => s.name);
 
+/** Working memory of one solve by `name`, in multiples of the float32 subspace (define.ts). */
+export function solverWorkspace(name: SolverName): number {
+  return SOLVERS.find((s) => s.name === name)?.workspace ?? 0;
+}
+
 /** The complete spec a name stands for (every option at its default). */
 export function defaultSpec(name: SolverName): SolverSpec {
   return solverSpec.parse(name);

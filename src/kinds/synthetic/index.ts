@@ -29,6 +29,12 @@ export const synthetic: ExperimentKind<SyntheticConfig, SyntheticTrialRecord, Sy
   cost({ config }) {
     return layerSize(config.recovery.layer, config.model.width, patchSize(config.model)) * config.data.samples;
   },
+  // The recovered layer's subspace; the inputs, gates and A_W (the training's Jacobian) beside it.
+  footprint({ model, data, recovery, solver }) {
+    const k = patchSize(model);
+    const [n, r, p] = [data.samples, model.patches, model.width];
+    return { subspace: { m: layerSize(recovery.layer, p, k), n }, solvers: [solver.name], otherBytes: 4 * n * (r * k + 2 * r * p + p * (k + 1)) };
+  },
   run: (tasks, { solvers }) => runSyntheticTrials(tasks, solvers),
   summarize,
   columns: SYNTHETIC_COLUMNS,
