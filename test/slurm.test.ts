@@ -98,6 +98,8 @@ describe.skipIf(!slurm.ok)(`on a real one-node SLURM${slurm.ok ? '' : ` (skipped
     await until(() => queued([jobs.array!]).length === 0, 'the array tasks to end');
     const cut = lines(shard0).length;
     expect(cut).toBeLessThan(planned[0]);
+    // SLURM gives the merge job its reason on the scheduler's next pass, not at the moment the dependency fails.
+    await until(() => queued([jobs.merge]).some((l) => l.includes('DependencyNeverSatisfied')), 'SLURM to mark the merge job DependencyNeverSatisfied', 60);
 
     const status = cli([config, '--out', dir, '--status']);
     expect(status.stdout).toMatch(new RegExp(`shard 0/3: ${cut} of ${planned[0]} trials, unfinished {2}\\[job ${jobs.array}_0: CANCELLED[^\\]]*\\] — stopped before finishing; rerun the same --launcher command`));
