@@ -10,7 +10,7 @@ import { createAdmm } from '../src/solvers/admm.ts';
 import { createHighs } from '../src/solvers/highs.ts';
 import { createIrls } from '../src/solvers/irls.ts';
 import { createL2 } from '../src/solvers/l2.ts';
-import { orthonormalBasis } from '../src/solvers/linalg.ts';
+import { orthonormalBasis, rowBlock } from '../src/solvers/linalg.ts';
 import { createNone } from '../src/solvers/none.ts';
 import { createPdhg } from '../src/solvers/pdhg.ts';
 import { polish, polishPoint, withPolish } from '../src/solvers/polish.ts';
@@ -163,6 +163,17 @@ describe('batching', () => {
   it('rejects a batch whose problems differ in size (misuse throws)', async () => {
     const small = makeCase(gaussianA('small', 100, N), 0.1, 'small').problem;
     await expect(createAdmm().solve([easy[0].problem, small])).rejects.toThrow(/100/);
+  });
+
+  it('rowBlock cuts the same rows as tf.slice (its own wasm kernel), at the ends and in the middle', () => {
+    const x = tf.tensor2d(Float32Array.from({ length: 7 * 5 }, (_, i) => i * 0.5 - 3), [7, 5]);
+    for (const [start, count] of [[0, 7], [0, 2], [3, 1], [5, 2]]) {
+      const ours = rowBlock(x, start, count);
+      expect(ours.shape).toEqual([count, 5]);
+      expect(Array.from(ours.dataSync())).toEqual(Array.from(tf.slice(x, [start, 0], [count, 5]).dataSync()));
+      ours.dispose();
+    }
+    x.dispose();
   });
 
   it('leaks no tensors', async () => {

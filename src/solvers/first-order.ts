@@ -30,6 +30,7 @@ import {
   maxAbs,
   medianAbs,
   orthonormalBasis,
+  rowBlock,
   rowsTVec,
   stackRows,
   type Basis,
@@ -70,12 +71,18 @@ export interface Segment<Op> {
 
 /**
  * Apply a per-subspace map (a product with that subspace's operator) to the row blocks of X and stack the results.
- * Elementwise work runs once on the whole batch; only the products are per subspace, each a 2-D GEMM.
+ * Elementwise work runs once on the whole batch; only the products are per subspace, each a 2-D GEMM. The blocks
+ * are cut with rowBlock (linalg.ts), not tf.split: on wasm that copies the whole batch once per block.
  */
 export function bySegment<Op, T extends tf.Tensor>(segs: readonly Segment<Op>[], X: tf.Tensor2D, f: (rows: tf.Tensor2D, op: Op) => T): T {
   if (segs.length === 1) return f(X, segs[0].op);
-  const parts = tf.split(X, segs.map((s) => s.count), 0) as tf.Tensor2D[];
-  return tf.concat(parts.map((part, g) => f(part, segs[g].op)), 0) as T;
+  let start = 0;
+  const parts = segs.map((seg) => {
+    const part = f(rowBlock(X, start, seg.count), seg.op);
+    start += seg.count;
+    return part;
+  });
+  return tf.concat(parts, 0) as T;
 }
 
 /** What a first-order method plugs into the driver. */
@@ -135,9 +142,10 @@ export async function solveFirstOrder<Op>(
     const polishOpts = typeof opts.certify === 'object' ? opts.certify : {};
     let segs = segmentsOf(rows);
     const B = stackRows(rows.map((r) => problems[r.index].b), m, rows.map((r) => r.scale));
-    let state = tf.tidy(() => method.init(segs, tf.tensor2d(B, [rows.length, m])));
+    let state: State = {};
     let k = 0;
     try {
+      state = tf.tidy(() => method.init(segs, tf.tensor2d(B, [rows.length, m])));
       while (rows.length > 0) {
         const steps = Math.max(1, Math.min(opts.checkEvery, opts.maxIterations - k));
         const out = method.run(segs, state, steps, k);

@@ -389,6 +389,35 @@ export function groupBatch(problems: readonly L1Problem[], results: (SolveResult
   return [...groups.values()];
 }
 
+/**
+ * Rows [start, start + count) of a 2-D tensor, as a new tensor. On wasm a kernel of our own copies just those rows:
+ * the backend's Slice reads the whole input out of the wasm heap (a full copy) before taking the slice, so cutting
+ * a batch of G subspaces into its blocks with tf.split copied the batch G times (at G = 20, ≈ 10× the cost of the
+ * products themselves). Other backends slice well and use tf.slice.
+ */
+export function rowBlock(x: tf.Tensor2D, start: number, count: number): tf.Tensor2D {
+  if (tf.getBackend() !== 'wasm') return tf.slice(x, [start, 0], [count, x.shape[1]]);
+  if (!tf.getKernel(ROW_BLOCK, 'wasm')) tf.registerKernel({ kernelName: ROW_BLOCK, backendName: 'wasm', kernelFunc: rowBlockWasm });
+  return tf.engine().runKernel(ROW_BLOCK, { x }, { start, count }) as tf.Tensor2D;
+}
+
+const ROW_BLOCK = 'PurifyCnnRowBlock';
+
+/** The wasm kernel: allocate the output first (malloc may grow the heap and detach older views), then copy. */
+interface HeapBackend {
+  makeOutput(shape: number[], dtype: tf.DataType): tf.TensorInfo;
+  typedArrayFromHeap(t: tf.TensorInfo): Float32Array | Int32Array | Uint8Array;
+}
+const rowBlockWasm: tf.KernelFunc = ({ inputs, backend, attrs }) => {
+  const x = inputs.x as tf.TensorInfo;
+  const { start, count } = attrs as unknown as { start: number; count: number };
+  const cols = x.shape[1];
+  const heap = backend as unknown as HeapBackend;
+  const out = heap.makeOutput([count, cols], x.dtype);
+  heap.typedArrayFromHeap(out).set(heap.typedArrayFromHeap(x).subarray(start * cols, (start + count) * cols));
+  return out;
+};
+
 /** Float32 device copies of a matrix and its transpose (both as plain 2-D tensors: see TensorCache). */
 export interface DevicePair {
   readonly X: tf.Tensor2D; // m×c
