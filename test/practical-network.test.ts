@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { convFeatures, convFeaturesChunked, denseShapes, featureCount, initNetwork, logits } from '../src/networks/network.ts';
+import { convFeatureCount, convFeatures, convFeaturesChunked, denseShapes, initConv, initNetwork, logits } from '../src/networks/network.ts';
 import type { NetworkConfig } from '../src/networks/schema.ts';
 import { trainDense } from '../src/networks/train.ts';
 import { useBackend } from '../src/tensor/backend.ts';
@@ -15,13 +15,13 @@ const NET: NetworkConfig = { kernel: 4, filters: 3, hidden: [5], filterScale: 1,
 describe('non-overlapping CNN', () => {
   it('the reshape + matmul convolution equals a naive stride-k convolution (3 channels)', () => {
     const shape = { side: 8, channels: 3 };
-    const net = initNetwork(11, NET, shape);
+    const conv = initConv(11, NET, shape);
     const N = 2;
     const x = Float32Array.from(Rng.stream(1, 'x').normals(N * 8 * 8 * 3));
     const X = tf.tensor4d(x, [N, 8, 8, 3]);
-    const got = convFeatures(X, net.conv).arraySync();
-    const W = net.conv.W.arraySync();
-    const b = net.conv.b.arraySync();
+    const got = convFeatures(X, conv).arraySync();
+    const W = conv.W.arraySync();
+    const b = conv.b.arraySync();
     for (let s = 0; s < N; s++) {
       for (let gr = 0; gr < 2; gr++) {
         for (let gc = 0; gc < 2; gc++) {
@@ -33,9 +33,10 @@ describe('non-overlapping CNN', () => {
         }
       }
     }
-    expect(convFeaturesChunked(X, net.conv, 1).arraySync()).toEqual(got);
-    expect(featureCount(NET, shape)).toBe(12);
-    expect(denseShapes(NET, shape)).toEqual([{ inputs: 12, outputs: 5 }, { inputs: 5, outputs: 10 }]);
+    expect(convFeaturesChunked(X, conv, 1).arraySync()).toEqual(got);
+    expect(initNetwork(11, NET, shape).features.apply(X).arraySync()).toEqual(got);
+    expect(convFeatureCount(NET, shape)).toBe(12);
+    expect(denseShapes(convFeatureCount(NET, shape), NET.hidden)).toEqual([{ inputs: 12, outputs: 5 }, { inputs: 5, outputs: 10 }]);
   });
 
   it('θ0 is a function of the seed alone', () => {
@@ -43,7 +44,8 @@ describe('non-overlapping CNN', () => {
     const b = initNetwork(5, NET, { side: 8, channels: 1 });
     const c = initNetwork(6, NET, { side: 8, channels: 1 });
     expect(a.dense[0].arraySync()).toEqual(b.dense[0].arraySync());
-    expect(a.conv.W.arraySync()).toEqual(b.conv.W.arraySync());
+    const X = tf.ones([1, 8, 8, 1]) as tf.Tensor4D;
+    expect(a.features.apply(X).arraySync()).toEqual(b.features.apply(X).arraySync());
     expect(a.dense[0].arraySync()).not.toEqual(c.dense[0].arraySync());
     expect(a.dense[1].shape).toEqual([10, 6]);
   });

@@ -6,8 +6,8 @@ import type { ExperimentKind, Footprint } from '../core/kind.ts';
 import type { TrialTask } from '../core/trial.ts';
 import { loadDataset } from '../data/index.ts';
 import { stableHash } from '../util/canonical.ts';
-import { instanceParts } from './instance.ts';
-import { denseShapes, featureCount } from './network.ts';
+import { backboneOf, instanceParts } from './instance.ts';
+import { featureCount, networkShapes } from './network.ts';
 import { DATASET_SHAPE, type NetworkExperimentConfig } from './schema.ts';
 
 export interface NetworkHooks<C extends NetworkExperimentConfig> {
@@ -38,9 +38,9 @@ export function networkHooks<C extends NetworkExperimentConfig>(extra: (config: 
 
 /** Recovered coordinates × subspace inputs: what the solvers' work grows with. */
 function cost({ config }: TrialTask<NetworkExperimentConfig>): number {
-  const { data, network } = config;
+  const { data } = config;
   const n = data.subspaceInputs || data.trainSamples;
-  return denseShapes(network, DATASET_SHAPE[data.dataset]).reduce((s, l) => s + l.outputs * (l.inputs + 1) * n, 0);
+  return networkShapes(config).reduce((s, l) => s + l.outputs * (l.inputs + 1) * n, 0);
 }
 
 /** A whole data set as loaded (train + test split, one byte per pixel): MNIST 70,000 images, CIFAR-10 60,000. */
@@ -49,24 +49,27 @@ const LOADED_IMAGES = 70_000;
 const TEST_SPLIT = 10_000;
 
 /** Peak arrays of one trial: the widest layer's subspace, the loaded data set, the images used as floats with their features, and the dense layers (θ0, update, contaminated, purified). */
-function footprint({ data, network, solver }: NetworkExperimentConfig): Footprint {
+function footprint(config: NetworkExperimentConfig): Footprint {
+  const { data, solver } = config;
   const shape = DATASET_SHAPE[data.dataset];
   const n = data.subspaceInputs || data.trainSamples;
-  const layers = denseShapes(network, shape);
+  const layers = networkShapes(config);
   const pixels = shape.side ** 2 * shape.channels;
   const used = data.trainSamples + n + (data.testSamples || TEST_SPLIT);
   const weights = layers.reduce((s, l) => s + l.outputs * (l.inputs + 1), 0);
   return {
     subspace: { m: Math.max(...layers.map((l) => l.inputs + 1)), n },
     solvers: [solver.name],
-    otherBytes: LOADED_IMAGES * pixels + 4 * (used * (pixels + featureCount(network, shape)) + 4 * weights),
+    otherBytes: LOADED_IMAGES * pixels + 4 * (used * (pixels + featureCount(config)) + 4 * weights),
   };
 }
 
 /**
  * Load every data set the cells name once, in the main thread, before anything runs: a missing data set stops
  * the run with DataUnavailableError (what to download, where to put it) instead of failing every trial, and a
- * CIFAR-10 download (data.download) happens once rather than once per worker.
+ * CIFAR-10 download (data.download) happens once rather than once per worker. Likewise every backbone the cells
+ * name is loaded from its checkpoint, or pretrained and saved now (with a progress bar), so that workers only
+ * ever load it.
  */
 async function preflight(configs: readonly NetworkExperimentConfig[]): Promise<void> {
   const seen = new Set<string>();
@@ -77,4 +80,6 @@ async function preflight(configs: readonly NetworkExperimentConfig[]): Promise<v
     seen.add(key);
     await loadDataset(dataset, { dir: dir || undefined, download });
   }
+  const backbones = new Map(configs.filter((c) => c.backbone).map((c) => [stableHash({ backbone: c.backbone, dataset: c.data.dataset }), c]));
+  for (const config of backbones.values()) await backboneOf(config);
 }

@@ -31,14 +31,18 @@ export interface TrialImages {
 }
 
 /**
- * A seeded permutation of the training split: its first `trainSamples` images train the network; the benign
- * inputs are a prefix of the same order, so they are the training inputs, a subset of them, or a superset.
+ * A seeded permutation of the training split (of its first `pool` images: the part a pretrained backbone never
+ * saw): its first `trainSamples` images train the network; the benign inputs are a prefix of the same order, so
+ * they are the training inputs, a subset of them, or a superset.
  */
-export function selectImages(split: ImageSplit, data: PracticalDataConfig, seed: number): TrialImages {
+export function selectImages(split: ImageSplit, data: PracticalDataConfig, seed: number, pool = split.train.count): TrialImages {
   const benignCount = data.subspaceInputs || data.trainSamples;
   const needed = Math.max(data.trainSamples, benignCount);
-  if (needed > split.train.count) throw new RangeError(`${split.train.name} has ${split.train.count} images; ${needed} were asked for`);
-  const order = seededPermutation(split.train.count, `${seed}:train-order`).subarray(0, needed);
+  if (needed > pool) {
+    const where = pool === split.train.count ? '' : ` outside the backbone's public part (its first ${pool})`;
+    throw new RangeError(`${split.train.name} has ${pool} images${where}; ${needed} were asked for`);
+  }
+  const order = seededPermutation(pool, `${seed}:train-order`).subarray(0, needed);
   const testCount = data.testSamples || split.test.count;
   if (testCount > split.test.count) throw new RangeError(`${split.test.name} has ${split.test.count} images; data.testSamples is ${testCount}`);
   return {

@@ -12,8 +12,9 @@ import { deriveSeed, stableHash } from '../util/canonical.ts';
 import { groupBy } from '../util/collections.ts';
 import { imageTensor, labelArray, loadSplit, selectImages, type TrialImages } from './images.ts';
 import { accuracy } from './metrics.ts';
-import { convFeaturesChunked, disposeNetwork, initNetwork, inputsOf, predict, type Network } from './network.ts';
-import { epochReporter } from './progress.ts';
+import { obtainBackbone, publicStart } from './backbone.ts';
+import { backboneMap, disposeNetwork, initNetwork, inputsOf, predict, type Network } from './network.ts';
+import { epochReporter, pretrainReporter } from './progress.ts';
 import { layerSubspace, rowProblems } from './purify.ts';
 import { DATASET_SHAPE, type NetworkExperimentConfig } from './schema.ts';
 import { trainDense, type TrainOptions } from './train.ts';
@@ -52,9 +53,10 @@ export interface Instance {
  * purification, solver), plus what a kind adds to that (`extra`: the backdoor kind's attack).
  */
 export function instanceParts(task: TrialTask<NetworkExperimentConfig>, extra: Readonly<Record<string, unknown>> = {}): Record<string, unknown> {
-  const { data, network, training } = task.config;
+  const { data, network, training, backbone } = task.config;
   const { dir: _dir, download: _download, ...dataParts } = data;
-  return { kind: task.config.kind, seed: task.config.seed, trial: task.index, data: dataParts, network, training, ...extra };
+  // backbone is undefined for the random convolution, and then absent from the hash.
+  return { kind: task.config.kind, seed: task.config.seed, trial: task.index, data: dataParts, network, backbone, training, ...extra };
 }
 
 /** Runs the trials of each network together (one build and training per network); records come back in task order. */
@@ -72,8 +74,8 @@ export async function runPerNetwork<C extends NetworkExperimentConfig, R extends
 
 /** Seed of the clean network (initialisation, training subset, minibatch order): not of how it is evaluated. */
 export function networkSeed(task: TrialTask<NetworkExperimentConfig>): number {
-  const { data, network, training } = task.config;
-  return deriveSeed(task.config.seed, { trial: task.index, dataset: data.dataset, trainSamples: data.trainSamples, network, training });
+  const { data, network, training, backbone } = task.config;
+  return deriveSeed(task.config.seed, { trial: task.index, dataset: data.dataset, trainSamples: data.trainSamples, network, backbone, training });
 }
 
 /** Train the network of `task` (its key: the kind's instance key) and compute what its trials share. */
@@ -82,8 +84,11 @@ export async function buildInstance(task: TrialTask<NetworkExperimentConfig>, ke
   const { data, network, training } = task.config;
   const seed = networkSeed(task);
   const shape = DATASET_SHAPE[data.dataset];
-  const images = selectImages(await loadSplit(data), data, seed);
-  const net = initNetwork(seed, network, shape);
+  const split = await loadSplit(data);
+  const backbone = task.config.backbone ? await backboneOf(task.config) : undefined;
+  // With a backbone the victim's images come from the part of the training split the backbone never saw.
+  const images = selectImages(split, data, seed, task.config.backbone ? publicStart(split.train.count, task.config.backbone) : split.train.count);
+  const net = initNetwork(seed, network, shape, backbone && backboneMap(backbone));
   const owned: tf.Tensor[] = [];
   try {
     const trainFeatures = featuresOf(images.train, net);
@@ -125,6 +130,13 @@ export async function buildInstance(task: TrialTask<NetworkExperimentConfig>, ke
   }
 }
 
+/** The pretrained backbone of a config (from memory or its checkpoint; pretrained and saved when absent). */
+export function backboneOf(config: Pick<NetworkExperimentConfig, 'data' | 'backbone'>) {
+  if (!config.backbone) throw new RangeError('the config has no backbone');
+  const spec = { ...config.backbone, dataset: config.data.dataset };
+  return obtainBackbone(spec, () => loadSplit(config.data), pretrainReporter(`${config.data.dataset} backbone cnn${spec.blocks.join('-')}`));
+}
+
 export function disposeInstance(instance: Instance): void {
   disposeNetwork(instance.net);
   tf.dispose([...instance.updates, instance.benignFeatures, instance.testFeatures]);
@@ -138,7 +150,7 @@ export function trainOptions(training: NetworkExperimentConfig['training'], seed
 export function featuresOf(set: TrialImages['train'], net: Network): tf.Tensor2D {
   const X = imageTensor(set);
   try {
-    return convFeaturesChunked(X, net.conv);
+    return net.features.apply(X);
   } finally {
     X.dispose();
   }

@@ -1,16 +1,20 @@
 /**
  * The practical network (docs/practical.md):
  *
- *     x [H, W, C] → conv k×k, stride k, p filters → ReLU → flatten (F = (H/k)² · p features φ(x))
- *       → [dense → ReLU]* → dense head (10 classes)
+ *     x [H, W, C] → frozen features h(x) (F of them) → [dense → ReLU]* → dense head (10 classes)
  *
- * A non-overlapping convolution is a reshape plus one matmul, so it needs no Conv2D kernels (and no
- * Conv2DBackpropFilter, which the wasm backend lacks). The convolution stays at its seeded initialisation; the
- * dense layers are trained. A dense layer is stored *augmented*, [out, in + 1] with the bias as last column, so
- * that each of its rows is one recovery problem: row j's update lies in span{(h(x_s), 1)} of the layer's inputs.
+ * The frozen features are either the "theory regime" random non-overlapping convolution,
+ *
+ *     conv k×k, stride k, p filters at its seeded initialisation → ReLU → flatten (F = (H/k)² · p),
+ *
+ * a reshape plus one matmul that needs no Conv2D kernels, or the "fine-tuning regime" pretrained backbone
+ * (backbone.ts). The dense layers are trained. A dense layer is stored *augmented*, [out, in + 1] with the bias
+ * as last column, so that each of its rows is one recovery problem: row j's update lies in span{(h(x_s), 1)} of
+ * the layer's inputs.
  */
 import * as tf from '@tensorflow/tfjs';
-import type { NetworkConfig } from './schema.ts';
+import { backboneFeatureCount, backboneFeatures, type Backbone } from './backbone.ts';
+import { DATASET_SHAPE, type NetworkConfig, type NetworkExperimentConfig, type PracticalDataConfig } from './schema.ts';
 import { Rng } from '../util/rng.ts';
 
 export interface ImageShape {
@@ -25,39 +29,86 @@ export interface Conv {
   readonly kernel: number;
 }
 
+/** The frozen part of the network: images to features. */
+export interface FeatureMap {
+  /** F, features per image. */
+  readonly count: number;
+  /** [N, H, W, C] in [0, 1] → [N, F]. */
+  apply(X: tf.Tensor4D): tf.Tensor2D;
+  dispose(): void;
+}
+
 export interface Network {
-  readonly conv: Conv;
+  readonly features: FeatureMap;
   /** Augmented dense layers [out, in + 1], bottom up; the last is the head. */
   readonly dense: readonly tf.Tensor2D[];
 }
 
 export const CLASSES = 10;
 
-/** Number of conv features F = (side/k)² · p. */
-export function featureCount(net: NetworkConfig, shape: ImageShape): number {
+/** What fixes the layer shapes: the feature map's config and the hidden widths. */
+export type NetworkShapeConfig = Pick<NetworkExperimentConfig, 'network' | 'backbone'> & { readonly data: Pick<PracticalDataConfig, 'dataset'> };
+
+/** Number of random-conv features F = (side/k)² · p. */
+export function convFeatureCount(net: NetworkConfig, shape: ImageShape): number {
   return (shape.side / net.kernel) ** 2 * net.filters;
 }
 
+/** F of a config: the backbone's, or the random convolution's. */
+export function featureCount(config: NetworkShapeConfig): number {
+  return config.backbone ? backboneFeatureCount(config.backbone, config.data.dataset) : convFeatureCount(config.network, DATASET_SHAPE[config.data.dataset]);
+}
+
 /** Widths of the dense layers' inputs and outputs: [F, ...hidden] → [...hidden, 10]. */
-export function denseShapes(net: NetworkConfig, shape: ImageShape): { inputs: number; outputs: number }[] {
-  const widths = [featureCount(net, shape), ...net.hidden, CLASSES];
+export function denseShapes(features: number, hidden: readonly number[]): { inputs: number; outputs: number }[] {
+  const widths = [features, ...hidden, CLASSES];
   return widths.slice(0, -1).map((inputs, l) => ({ inputs, outputs: widths[l + 1] }));
 }
 
-/** θ0: He-scaled conv filters, LeCun-scaled dense weights, zero dense biases; every draw from `seed`. */
-export function initNetwork(seed: number, net: NetworkConfig, shape: ImageShape): Network {
+/** The dense layers' shapes of a config. */
+export function networkShapes(config: NetworkShapeConfig): { inputs: number; outputs: number }[] {
+  return denseShapes(featureCount(config), config.network.hidden);
+}
+
+/** The random non-overlapping convolution: He-scaled filters and biases of scale biasScale, from `seed`. */
+export function initConv(seed: number, net: NetworkConfig, shape: ImageShape): Conv {
   const fanIn = net.kernel * net.kernel * shape.channels;
   const convRng = Rng.stream(seed, 'conv');
   const W = tf.tensor2d(Float32Array.from(convRng.normals(net.filters * fanIn, net.filterScale * Math.sqrt(2 / fanIn))), [net.filters, fanIn]);
   const b = tf.tensor1d(Float32Array.from(convRng.normals(net.filters, net.biasScale)));
-  const dense = denseShapes(net, shape).map(({ inputs, outputs }, l) => {
+  return { W, b, kernel: net.kernel };
+}
+
+export function convMap(conv: Conv, shape: ImageShape): FeatureMap {
+  return {
+    count: (shape.side / conv.kernel) ** 2 * conv.W.shape[0],
+    apply: (X) => convFeaturesChunked(X, conv),
+    dispose: () => tf.dispose([conv.W, conv.b]),
+  };
+}
+
+/** A pretrained backbone's features; the backbone is shared (cached per process), so disposing the map keeps it. */
+export function backboneMap(backbone: Backbone): FeatureMap {
+  return {
+    count: backboneFeatureCount(backbone.spec, backbone.spec.dataset),
+    apply: (X) => backboneFeatures(X, backbone),
+    dispose: () => {},
+  };
+}
+
+/**
+ * θ0: the feature map (the random convolution from `seed`, unless `features` is given) and LeCun-scaled dense
+ * weights with zero biases, every draw from `seed`.
+ */
+export function initNetwork(seed: number, net: NetworkConfig, shape: ImageShape, features: FeatureMap = convMap(initConv(seed, net, shape), shape)): Network {
+  const dense = denseShapes(features.count, net.hidden).map(({ inputs, outputs }, l) => {
     const rng = Rng.stream(seed, `dense-${l}`);
     const values = new Float32Array(outputs * (inputs + 1));
     const std = net.denseScale / Math.sqrt(inputs);
     for (let o = 0; o < outputs; o++) for (let i = 0; i < inputs; i++) values[o * (inputs + 1) + i] = std * rng.normal();
     return tf.tensor2d(values, [outputs, inputs + 1]);
   });
-  return { conv: { W, b, kernel: net.kernel }, dense };
+  return { features, dense };
 }
 
 /** φ(x) for a batch X [N, H, W, C]: [N, F], features ordered (cell row, cell column, filter). */
@@ -130,5 +181,6 @@ export async function predict(features: tf.Tensor2D, dense: readonly tf.Tensor2D
 }
 
 export function disposeNetwork(net: Network): void {
-  tf.dispose([net.conv.W, net.conv.b, ...net.dense]);
+  net.features.dispose();
+  tf.dispose([...net.dense]);
 }

@@ -4,6 +4,7 @@
  * records the fact in the environment, which workers inherit when they are spawned.
  */
 import { isMainThread } from 'node:worker_threads';
+import type { PretrainProgress } from './backbone.ts';
 import type { EpochInfo } from './train.ts';
 
 const FLAG = 'PURIFY_STDERR_TTY';
@@ -24,4 +25,34 @@ export function epochReporter(label: string): ((info: EpochInfo) => void) | unde
     const end = info.epoch === info.epochs && info.stage === info.stages - 1 ? '\r\x1b[K' : '';
     process.stderr.write(`\r\x1b[K  training ${label}${stage} [${bar}] epoch ${info.epoch}/${info.epochs} loss ${info.loss.toFixed(3)}${end}`);
   };
+}
+
+/**
+ * Pretraining a backbone (minutes): on a terminal a redrawn bar with the minibatch, loss and ETA; otherwise a line
+ * per epoch, so a log shows that the run is busy and for how long.
+ */
+export function pretrainReporter(label: string, sink: { isTTY?: boolean; write(text: string): unknown } = process.stderr): (p: PretrainProgress) => void {
+  const started = Date.now();
+  let drawn = 0;
+  return (p) => {
+    const done = (p.epoch - 1) * p.batches + p.batch;
+    const total = p.epochs * p.batches;
+    const elapsed = (Date.now() - started) / 1000;
+    const eta = formatSeconds((elapsed / done) * (total - done));
+    const last = done === total;
+    if (showProgress() && sink.isTTY !== false) {
+      if (Date.now() - drawn < 100 && !last) return;
+      drawn = Date.now();
+      const width = 20;
+      const bar = `${'█'.repeat(Math.round((done / total) * width))}${'░'.repeat(width - Math.round((done / total) * width))}`;
+      sink.write(`\r\x1b[K  pretraining ${label} [${bar}] epoch ${p.epoch}/${p.epochs} batch ${p.batch}/${p.batches} loss ${p.loss.toFixed(3)} ETA ${eta}${last ? '\n' : ''}`);
+    } else if (p.batch === p.batches) {
+      sink.write(`  pretraining ${label}: epoch ${p.epoch}/${p.epochs} loss ${p.loss.toFixed(3)}, ${formatSeconds(elapsed)} elapsed, ETA ${eta}\n`);
+    }
+  };
+}
+
+function formatSeconds(seconds: number): string {
+  const s = Math.max(0, Math.round(seconds));
+  return `${Math.floor(s / 60)}:${String(s % 60).padStart(2, '0')}`;
 }

@@ -3,8 +3,9 @@ import * as z from 'zod';
 import { StoredTrial, type TrialTask } from '../core/trial.ts';
 import { solverLabel } from '../solvers/registry.ts';
 import type { Instance } from './instance.ts';
-import { denseShapes, featureCount } from './network.ts';
-import { DATASET_SHAPE, type NetworkConfig, type NetworkExperimentConfig } from './schema.ts';
+import { backboneId } from './backbone.ts';
+import { featureCount, networkShapes } from './network.ts';
+import type { NetworkExperimentConfig } from './schema.ts';
 
 export const BaseFields = StoredTrial.extend({
   trial: z.number().int(),
@@ -12,14 +13,16 @@ export const BaseFields = StoredTrial.extend({
   /** Seed of the trained network. */
   seed: z.number().nullable(),
   dataset: z.string(),
-  /** e.g. 'conv4x32-head' or 'conv4x32-512-head'. */
+  /** e.g. 'conv4x32-head' or 'conv4x32-512-head' (random convolution), 'cnn32-64-head' (pretrained backbone). */
   network: z.string(),
+  /** Id of the pretrained backbone (its checkpoint folder), when the features are a backbone's. */
+  backbone: z.string().optional(),
   variant: z.string(),
   solver: z.string(),
   train_samples: z.number(),
   /** n: benign inputs spanning the subspace. */
   subspace_inputs: z.number(),
-  /** F: conv features. */
+  /** F: features (of the random convolution or the backbone). */
   features: z.number(),
   /** m of the first dense layer (F + 1): coordinates per recovered row. */
   params: z.number(),
@@ -28,21 +31,22 @@ export const BaseFields = StoredTrial.extend({
 });
 export type BaseFields = Readonly<z.output<typeof BaseFields>>;
 
-export function networkLabel(net: NetworkConfig): string {
-  return [`conv${net.kernel}x${net.filters}`, ...net.hidden.map(String), 'head'].join('-');
+export function networkLabel({ network, backbone }: Pick<NetworkExperimentConfig, 'network' | 'backbone'>): string {
+  const features = backbone ? `cnn${backbone.blocks.join('-')}` : `conv${network.kernel}x${network.filters}`;
+  return [features, ...network.hidden.map(String), 'head'].join('-');
 }
 
 function shapeFields(config: NetworkExperimentConfig) {
-  const shape = DATASET_SHAPE[config.data.dataset];
-  const layers = denseShapes(config.network, shape);
+  const layers = networkShapes(config);
   return {
     dataset: config.data.dataset,
-    network: networkLabel(config.network),
+    network: networkLabel(config),
+    ...(config.backbone ? { backbone: backboneId({ ...config.backbone, dataset: config.data.dataset }) } : {}),
     variant: config.purification.variant,
     solver: solverLabel(config.solver),
     train_samples: config.data.trainSamples,
     subspace_inputs: config.data.subspaceInputs || config.data.trainSamples,
-    features: featureCount(config.network, shape),
+    features: featureCount(config),
     params: layers[0].inputs + 1,
     purified_params: layers.reduce((s, l) => s + l.outputs * (l.inputs + 1), 0),
   };

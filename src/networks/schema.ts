@@ -6,7 +6,7 @@
 import * as z from 'zod';
 import type { CommonConfig } from '../core/config.ts';
 import { DATASET_NAMES } from '../data/index.ts';
-import { section, type Shape } from '../schema/define.ts';
+import { section, type SectionsShape } from '../schema/define.ts';
 import type { Issue } from '../schema/validate.ts';
 import { solverSpec } from '../solvers/registry.ts';
 
@@ -56,18 +56,45 @@ const purification = section('l1 projection of each trained layer onto the span 
   margin: z.number().min(0).default(0.5).describe('accuracy restored when purified ≥ clean − margin (percentage points)'),
 });
 
-export const NETWORK_SECTIONS = { data, network, training, purification, solver: solverSpec };
+// Optional: without it the features are the random non-overlapping convolution above ("theory regime"); with it
+// they are a standard CNN pretrained on the public part of the training split ("fine-tuning regime"). Left out,
+// it is absent from config.json and from every hash and seed, so random-conv configs are what they were.
+const backbone = z
+  .strictObject({
+    blocks: z.array(z.int().min(1).max(512)).min(1).max(5).default(() => [32, 64]).describe('output channels of each block: conv 3×3 (padding 1) → ReLU → max-pool 2×2; features = the last block flattened'),
+    seed: z.int().min(0).max(2 ** 32 - 1).default(1).describe("seed of its initialisation and minibatch order, published with its checkpoint (not the experiment seed: every trial fine-tunes the same public backbone)"),
+    publicShare: z.number().gt(0).lt(1).default(0.5).describe("the last share of the training split is public: the backbone pretrains there; the victim's and the purifier's images come from the rest"),
+    images: z.int().min(10).default(20000).describe('pretraining images, a seeded subset of the public part'),
+    epochs: z.int().min(1).default(3).describe('pretraining epochs'),
+    batchSize: z.int().min(1).default(64).describe('pretraining minibatch size'),
+    lr: z.number().gt(0).default(0.05).describe('pretraining learning rate (SGD with momentum, cross-entropy through its own linear head)'),
+    momentum: z.number().min(0).max(0.999).default(0.9).describe('pretraining heavy-ball momentum'),
+  })
+  .optional()
+  .describe('a pretrained CNN backbone whose features the dense layers read instead of the random convolution (its checkpoint is cached by the hash of these keys)');
+
+export const NETWORK_SECTIONS = { data, network, training, purification, solver: solverSpec, backbone };
 
 /** What the shared network code reads of a practical or backdoor config. */
-export type NetworkExperimentConfig = CommonConfig & { readonly [K in keyof typeof NETWORK_SECTIONS]: Shape<(typeof NETWORK_SECTIONS)[K]> };
+export type NetworkExperimentConfig = CommonConfig & SectionsShape<typeof NETWORK_SECTIONS>;
 export type PracticalDataConfig = NetworkExperimentConfig['data'];
 export type NetworkConfig = NetworkExperimentConfig['network'];
 export type PracticalTrainingConfig = NetworkExperimentConfig['training'];
 export type PurificationConfig = NetworkExperimentConfig['purification'];
+export type BackboneConfig = NonNullable<NetworkExperimentConfig['backbone']>;
 
-/** The kernel tiles the image (stride = kernel, so the patches neither overlap nor leave pixels out). */
-export function checkNetwork(c: Pick<NetworkExperimentConfig, 'data' | 'network'>): Issue[] {
+/**
+ * The kernel tiles the image (stride = kernel, so the patches neither overlap nor leave pixels out); a backbone's
+ * pooling halves the side once per block, evenly.
+ */
+export function checkNetwork(c: Pick<NetworkExperimentConfig, 'data' | 'network' | 'backbone'>): Issue[] {
   const { side } = DATASET_SHAPE[c.data.dataset];
+  if (c.backbone) {
+    const pools = c.backbone.blocks.length;
+    if (side % 2 ** pools === 0) return [];
+    const most = Math.max(0, ...Array.from({ length: 6 }, (_, b) => (side % 2 ** b === 0 ? b : 0)));
+    return [{ path: ['backbone', 'blocks'], message: `expected at most ${most} blocks: each halves the ${c.data.dataset} image side ${side} by 2×2 pooling, got ${pools}` }];
+  }
   if (side % c.network.kernel === 0) return [];
   const divisors = Array.from({ length: side }, (_, i) => i + 1).filter((k) => side % k === 0);
   return [{ path: ['network', 'kernel'], message: `expected a divisor of the ${c.data.dataset} image side ${side} (${divisors.join(', ')}) so patches do not overlap, got ${c.network.kernel}` }];

@@ -15,6 +15,9 @@ export type DeepReadonly<T> = T extends readonly (infer E)[]
     ? { readonly [K in keyof T]: DeepReadonly<T[K]> }
     : T;
 
+/** The resolved form of a kind's sections (keys declared optional stay optional). */
+export type SectionsShape<S extends z.core.$ZodLooseShape> = Shape<z.ZodObject<S, z.core.$strict>>;
+
 /** A section of a config: a mapping with known keys only, which may be left out when every key has a default. */
 export function section<S extends z.core.$ZodLooseShape>(description: string, fields: S) {
   // Left out, a section is validated as {}: its defaults fill it, and a key without one is reported missing.

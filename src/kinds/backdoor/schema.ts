@@ -5,7 +5,7 @@
 import * as z from 'zod';
 import type { CommonConfig } from '../../core/config.ts';
 import { checkNetwork, DATASET_SHAPE, NETWORK_SECTIONS } from '../../networks/schema.ts';
-import { section, type Shape } from '../../schema/define.ts';
+import { section, type SectionsShape } from '../../schema/define.ts';
 import type { Issue } from '../../schema/validate.ts';
 
 const trigger = section('BadNets trigger: a small square patch near a corner', {
@@ -25,7 +25,7 @@ const backdoor = section('BadNets-style backdoor inserted by fine-tuning the tra
 
 export const BACKDOOR_SECTIONS = { ...NETWORK_SECTIONS, backdoor };
 
-export type BackdoorConfig = CommonConfig & { readonly [K in keyof typeof BACKDOOR_SECTIONS]: Shape<(typeof BACKDOOR_SECTIONS)[K]> };
+export type BackdoorConfig = CommonConfig & SectionsShape<typeof BACKDOOR_SECTIONS>;
 export type TriggerConfig = BackdoorConfig['backdoor']['trigger'];
 
 /** Rules between keys: the kernel tiles the image, the trigger fits in it and its target is a class. */

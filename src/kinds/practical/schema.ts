@@ -5,10 +5,10 @@
 import type { CommonConfig } from '../../core/config.ts';
 import { NETWORK_SECTIONS } from '../../networks/schema.ts';
 import { sparseCorruptionFields } from '../../recovery/contaminate.ts';
-import { section, type Shape } from '../../schema/define.ts';
+import { section, type SectionsShape } from '../../schema/define.ts';
 
 const contamination = section('sparse corruption of every trained layer (RESEARCH.md §3), ε per layer', sparseCorruptionFields);
 
 export const PRACTICAL_SECTIONS = { ...NETWORK_SECTIONS, contamination };
 
-export type PracticalConfig = CommonConfig & { readonly [K in keyof typeof PRACTICAL_SECTIONS]: Shape<(typeof PRACTICAL_SECTIONS)[K]> };
+export type PracticalConfig = CommonConfig & SectionsShape<typeof PRACTICAL_SECTIONS>;

@@ -5,7 +5,7 @@
 import * as z from 'zod';
 import type { CommonConfig } from '../../core/config.ts';
 import { corruptionSign, sparseCorruptionFields } from '../../recovery/contaminate.ts';
-import { section, type Shape } from '../../schema/define.ts';
+import { section, type SectionsShape } from '../../schema/define.ts';
 import type { Issue } from '../../schema/validate.ts';
 import { solverSpec } from '../../solvers/registry.ts';
 
@@ -48,7 +48,7 @@ const recovery = section('what is recovered, from which subspace, and what count
 
 export const SYNTHETIC_SECTIONS = { model, data, training, contamination, recovery, solver: solverSpec };
 
-export type SyntheticConfig = CommonConfig & { readonly [K in keyof typeof SYNTHETIC_SECTIONS]: Shape<(typeof SYNTHETIC_SECTIONS)[K]> };
+export type SyntheticConfig = CommonConfig & SectionsShape<typeof SYNTHETIC_SECTIONS>;
 export type ModelConfig = SyntheticConfig['model'];
 export type DataConfig = SyntheticConfig['data'];
 export type TrainingConfig = SyntheticConfig['training'];
