@@ -13,7 +13,7 @@ import { createL2 } from '../src/solvers/l2.ts';
 import { orthonormalBasis, rowBlock } from '../src/solvers/linalg.ts';
 import { createNone } from '../src/solvers/none.ts';
 import { createPdhg } from '../src/solvers/pdhg.ts';
-import { polish, polishPoint, withPolish } from '../src/solvers/polish.ts';
+import { keptSet, polish, polishPoint, withPolish } from '../src/solvers/polish.ts';
 import { createSolver, defaultSpec, SOLVER_NAMES, type SolverName } from '../src/solvers/registry.ts';
 import type { L1Problem, SolveResult, Solver, Subspace } from '../src/solvers/types.ts';
 import { useBackend } from '../src/tensor/backend.ts';
@@ -131,6 +131,23 @@ describe.each(Object.keys(tensorSolvers))('%s', (name) => {
   });
 });
 
+describe('admm schedule', () => {
+  it('certifies a recoverable problem at its first check (iteration 20), the rest at later checks', async () => {
+    const solver = createAdmm();
+    const res = await solver.solve(easy.map((c) => c.problem));
+    for (const [k, r] of res.entries()) {
+      expect(r.message).toMatch(/certified optimal/);
+      expect(r.iterations).toBe(20);
+      expect(relErr(r.delta, easy[k].truth)).toBeLessThan(1e-12);
+    }
+    const late = await createAdmm({ firstCheck: 100 }).solve([easy[0].problem]);
+    expect(late[0].iterations).toBe(100);
+    const capped = await solver.solve(hard.map((c) => c.problem));
+    for (const r of capped) expect([20, 100, 200, 300]).toContain(r.iterations); // checks fall on 20, then multiples of 100
+    solver.dispose?.();
+  });
+});
+
 describe('batching', () => {
   const mixed = [sweep[12], sweep[13], sweep[20], sweep[21], sweep[24], sweep[33]]; // two subspaces, ε ≈ 0.2–0.55
 
@@ -203,6 +220,19 @@ describe('baselines', () => {
 });
 
 describe('polish', () => {
+  it('keeps the coordinates below the first 10× jump of the sorted residuals (at least r), in index order', () => {
+    // sorted: 1e-9 ×2, 2e-9, 3e-9 | 5e-7 ...: the jump after the fourth value ends the kept set
+    const residual = [5e-7, -1e-9, 3e-9, 4e-3, -2e-9, 1e-9, 6e-7, 1e-2];
+    expect(Array.from(keptSet(residual, 3, 1e-12, 10))).toEqual([1, 2, 4, 5]);
+    // r = 5 starts the search past the jump: the next one (6e-7 → 4e-3) ends it
+    expect(Array.from(keptSet(residual, 5, 1e-12, 10))).toEqual([0, 1, 2, 4, 5, 6]);
+    // at least r exact zeros (≤ tol): those, whatever the gaps
+    expect(Array.from(keptSet(residual, 2, 1.5e-9, 10))).toEqual([1, 5]);
+    // no jump of 10×: the cut at the largest jump (1 → 2); equal values at a cut are taken in index order
+    expect(Array.from(keptSet([2, 1, 1, 1, 3], 2, 0, 10))).toEqual([1, 2, 3]);
+    expect(Array.from(keptSet([1, 1, 1, 1], 2, 0, 10))).toEqual([0, 1]);
+  });
+
   it('makes an approximate solution exact and certifies it', () => {
     const c = easy[0];
     const rough = c.truth.map((t, i) => t + 1e-5 * Math.sin(i)); // a first-order-quality answer

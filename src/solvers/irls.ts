@@ -28,7 +28,7 @@ import { cholesky, cholSolve, TensorCache, type Basis } from './linalg.ts';
 import type { Solver, Subspace } from './types.ts';
 
 // IRLS has no dual residual (it reports 0), so it has no epsDual: epsPrimal alone stops an uncertified run.
-const { epsDual: _none, ...shared } = firstOrderFields({ maxIterations: 100, checkEvery: 5, epsPrimal: 1e-7, epsDual: 1, adapt: false, mu: 10, tau: 2, backoff: 0.2 });
+const { epsDual: _none, ...shared } = firstOrderFields({ maxIterations: 100, checkEvery: 5, firstCheck: 5, epsPrimal: 1e-7, epsDual: 1, adapt: false, mu: 10, tau: 2, backoff: 0.2 });
 
 export const irlsOptions = z.strictObject({
   ...shared,

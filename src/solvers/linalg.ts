@@ -158,7 +158,9 @@ export function maxAbs(x: ArrayLike<number>): number {
 
 /** Median of |x_i| (x is not modified). */
 export function medianAbs(x: ArrayLike<number>): number {
-  const a = Float64Array.from(x, Math.abs).sort();
+  const a = new Float64Array(x.length);
+  for (let i = 0; i < a.length; i++) a[i] = Math.abs(x[i]);
+  a.sort();
   const k = a.length >> 1;
   return a.length === 0 ? 0 : a.length % 2 ? a[k] : 0.5 * (a[k - 1] + a[k]);
 }

@@ -30,7 +30,7 @@ import { spectralNorm, TensorCache, type Basis } from './linalg.ts';
 import type { Solver, Subspace } from './types.ts';
 
 export const pdhgOptions = z.strictObject({
-  ...firstOrderFields({ maxIterations: 4000, checkEvery: 25, epsPrimal: 1e-7, epsDual: 1e-7, adapt: true, mu: 10, tau: 2, backoff: 0.2 }),
+  ...firstOrderFields({ maxIterations: 4000, checkEvery: 25, firstCheck: 25, epsPrimal: 1e-7, epsDual: 1e-7, adapt: true, mu: 10, tau: 2, backoff: 0.2 }),
   // 'A': the subspace as given, scaled to unit norm (matmul only, no factorisation); 'basis': its orthonormal basis Q,
   // zero-padded to n columns (same minimiser, perfectly conditioned: far fewer iterations when A is ill-conditioned).
   operator: z.enum(['A', 'basis']).default('A').describe('iterate with A as given, or its orthonormal basis (better for ill-conditioned A)'),

@@ -93,7 +93,7 @@ export function polishPoint(
     return { delta: zero, objective: l1Distance(b, zero), accepted: true, certified: true, kept: m, solves: 0 };
   }
   const tol = o.zeroTol * bScale;
-  const ranking = hints.ranking ?? b.map((bi, i) => bi - delta[i]);
+  const ranking = hints.ranking ?? residualOf(b, delta);
   let S = keptSet(ranking, r, tol, o.gapRatio);
   let best: PolishOutcome | undefined;
   let previous: Fit | undefined;
@@ -137,17 +137,21 @@ export function polishPoint(
  */
 export function keptSet(residual: ArrayLike<number>, r: number, tol: number, gapRatio: number): Int32Array {
   const m = residual.length;
-  const a = Float64Array.from(residual, Math.abs);
-  const zeros: number[] = [];
-  for (let i = 0; i < m; i++) if (a[i] <= tol) zeros.push(i);
-  if (zeros.length >= r) return Int32Array.from(zeros);
-  const order = Int32Array.from({ length: m }, (_, i) => i).sort((i, j) => a[i] - a[j] || i - j);
-  const tiny = 1e-300 + 1e-15 * a[order[m - 1]];
+  const a = new Float64Array(m);
+  let zeros = 0;
+  for (let i = 0; i < m; i++) {
+    a[i] = Math.abs(residual[i]);
+    if (a[i] <= tol) zeros++;
+  }
+  if (zeros >= r) return indicesWhere(a, (x) => x <= tol, zeros);
+  // The sorted magnitudes (a native numeric sort: a comparator over indices costs ≈ 5× more), then the cut.
+  const sorted = a.slice().sort();
+  const tiny = 1e-300 + 1e-15 * sorted[m - 1];
   let first = -1;
   let largest = r;
   let largestRatio = 0;
   for (let j = Math.max(r, 1); j < m; j++) {
-    const ratio = (a[order[j]] + tiny) / (a[order[j - 1]] + tiny);
+    const ratio = (sorted[j] + tiny) / (sorted[j - 1] + tiny);
     if (ratio >= gapRatio) {
       first = j;
       break;
@@ -157,7 +161,22 @@ export function keptSet(residual: ArrayLike<number>, r: number, tol: number, gap
       largest = j;
     }
   }
-  return order.slice(0, first >= 0 ? first : m > r ? largest : m);
+  const count = first >= 0 ? first : m > r ? largest : m;
+  if (count === 0) return new Int32Array(0);
+  // The `count` smallest, in index order; of several equal to the largest kept value, the first ones.
+  const edge = sorted[count - 1];
+  let below = 0;
+  for (let i = 0; i < m; i++) if (a[i] < edge) below++;
+  let ties = count - below;
+  return indicesWhere(a, (x) => x < edge || (x === edge && ties-- > 0), count);
+}
+
+/** The indices i with keep(a[i]), in increasing order (at most `size` of them). */
+function indicesWhere(a: Float64Array, keep: (x: number) => boolean, size: number): Int32Array {
+  const out = new Int32Array(size);
+  let t = 0;
+  for (let i = 0; i < a.length && t < size; i++) if (keep(a[i])) out[t++] = i;
+  return t === size ? out : out.slice(0, t);
 }
 
 interface Fit {
@@ -165,28 +184,89 @@ interface Fit {
   readonly residual: Float64Array;
   readonly S: Int32Array;
   readonly inS: Uint8Array;
-  /** Q_Sᵀ Q_S and its Cholesky factor. */
-  readonly G: Float64Array;
-  readonly L: Float64Array;
+  /** Q_Sᵀ Q_S when it was formed (the next fit may update it), undefined after a Woodbury fit. */
+  readonly G: Float64Array | undefined;
+  /** x ← (Q_Sᵀ Q_S)⁻¹ x, in place. */
+  readonly solve: (x: Float64Array) => void;
 }
 
 /**
- * delta = Q v with (Q_Sᵀ Q_S) v = Q_Sᵀ b_S. Undefined when Q_S does not have full column rank. With `prev` (a fit on a
- * nearby set) the Gram matrix is updated by the rows that entered or left instead of being rebuilt.
+ * delta = Q v with (Q_Sᵀ Q_S) v = Q_Sᵀ b_S. Undefined when Q_S does not have full column rank. Two ways to solve with
+ * Q_Sᵀ Q_S = I − UᵀU (U = Q_Sc, the k = m − |S| rows left out), whichever costs fewer multiply-adds:
+ *   - its Cholesky factor (r³/6), the Gram matrix formed from min(|S|, k) rows (·r²/2) or, with `prev` (a fit on a
+ *     nearby set), updated by the rows that entered or left (·r²);
+ *   - Woodbury, (I − UᵀU)⁻¹ = I + Uᵀ (I_k − U Uᵀ)⁻¹ U: a k×k Gram (k²r/2) and its Cholesky factor (k³/6). When few
+ *     coordinates are left out (k < r: a recoverable problem at large n/m) this is several times cheaper.
+ * Both matrices have the same nonzero spectrum 1 − σ²(U), so both fail (undefined) on the same rank deficiency.
  */
 function fitOn(basis: Basis, b: Float64Array, S: Int32Array, prev?: Fit): Fit | undefined {
   const { m, r, Q } = basis;
   const inS = new Uint8Array(m);
   for (const i of S) inS[i] = 1;
-  const G = prev ? updatedGram(basis, prev, inS) : undefined;
-  const gram = G ?? subsetGram(Q, m, r, S, inS);
-  const L = Float64Array.from(gram);
-  if (!cholesky(L, r)) return undefined;
+  const k = m - S.length;
+  const changes = prev?.G ? changedRows(prev.inS, inS) : Infinity;
+  const gramCost = Math.min(changes * r, Math.min(S.length, k) * r / 2) * r + (r * r * r) / 6;
+  const woodburyCost = (k * k * r) / 2 + (k * k * k) / 6;
+  let G: Float64Array | undefined;
+  let solve: (x: Float64Array) => void;
+  if (woodburyCost < gramCost) {
+    const solver = woodbury(Q, m, r, inS, k);
+    if (!solver) return undefined;
+    solve = solver;
+  } else {
+    G = (changes < Math.min(S.length, k) ? updatedGram(basis, prev!, inS) : undefined) ?? subsetGram(Q, m, r, S, inS);
+    const L = Float64Array.from(G);
+    if (!cholesky(L, r)) return undefined;
+    solve = (x) => cholSolve(L, r, x);
+  }
   const v = rowsTVec(Q, r, S, b);
-  cholSolve(L, r, v);
+  solve(v);
   const delta = matVec(Q, m, r, v);
-  const residual = b.map((bi, i) => bi - delta[i]);
-  return { delta, residual, S, inS, G: gram, L };
+  const residual = new Float64Array(m);
+  for (let i = 0; i < m; i++) residual[i] = b[i] - delta[i];
+  return { delta, residual, S, inS, G, solve };
+}
+
+/** Rows in exactly one of the two sets. */
+function changedRows(a: Uint8Array, b: Uint8Array): number {
+  let n = 0;
+  for (let i = 0; i < a.length; i++) n += a[i] ^ b[i];
+  return n;
+}
+
+/**
+ * The solver x ← (I − UᵀU)⁻¹ x = x + Uᵀ W⁻¹ U x with W = I_k − U Uᵀ, U the rows of Q outside S (row-major, so every
+ * entry of W is one contiguous dot product). Undefined when W is not positive definite (Q_S rank deficient).
+ */
+function woodbury(Q: Float64Array, m: number, r: number, inS: Uint8Array, k: number): ((x: Float64Array) => void) | undefined {
+  const out = new Int32Array(k);
+  for (let i = 0, t = 0; i < m; i++) if (!inS[i]) out[t++] = i;
+  const W = new Float64Array(k * k);
+  for (let p = 0; p < k; p++) {
+    const bp = out[p] * r;
+    for (let q = 0; q <= p; q++) {
+      const bq = out[q] * r;
+      let s = 0;
+      for (let a = 0; a < r; a++) s += Q[bp + a] * Q[bq + a];
+      W[p * k + q] = (p === q ? 1 : 0) - s;
+    }
+  }
+  if (!cholesky(W, k)) return undefined;
+  const u = new Float64Array(k);
+  return (x) => {
+    for (let p = 0; p < k; p++) {
+      const bp = out[p] * r;
+      let s = 0;
+      for (let a = 0; a < r; a++) s += Q[bp + a] * x[a];
+      u[p] = s;
+    }
+    cholSolve(W, k, u);
+    for (let p = 0; p < k; p++) {
+      const bp = out[p] * r;
+      const up = u[p];
+      for (let a = 0; a < r; a++) x[a] += Q[bp + a] * up;
+    }
+  };
 }
 
 /** Q_Sᵀ Q_S from the previous fit's Gram: + rows that entered, − rows that left (when that is the cheaper way). */
@@ -200,7 +280,7 @@ function updatedGram(basis: Basis, prev: Fit, inS: Uint8Array): Float64Array | u
   }
   let size = 0;
   for (let i = 0; i < m; i++) size += inS[i];
-  if (entered.length + left.length >= Math.min(size, m - size)) return undefined;
+  if (!prev.G || entered.length + left.length >= Math.min(size, m - size)) return undefined;
   const G = Float64Array.from(prev.G);
   for (const [rows, sign] of [[entered, 1], [left, -1]] as const) {
     for (const i of rows) {
@@ -241,7 +321,7 @@ function certify(basis: Basis, S: Int32Array, fit: Fit, o: Required<PolishOption
     // y ← P_𝒜(y) on the entries of S
     const x = rowsTVec(Q, r, S, y);
     for (let a = 0; a < r; a++) x[a] += c[a];
-    cholSolve(fit.L, r, x);
+    fit.solve(x);
     for (const i of S) {
       let s = 0;
       const base = i * r;
@@ -268,6 +348,12 @@ function certify(basis: Basis, S: Int32Array, fit: Fit, o: Required<PolishOption
     if (p >= 40 && best[p] > 0.9 * best[p - 40]) break;
   }
   return false;
+}
+
+function residualOf(b: Float64Array, delta: Float64Array): Float64Array {
+  const out = new Float64Array(b.length);
+  for (let i = 0; i < b.length; i++) out[i] = b[i] - delta[i];
+  return out;
 }
 
 function maxAbsOn(x: Float64Array, S: Int32Array): number {
