@@ -80,6 +80,10 @@ class AdmmMethod implements FirstOrderMethod<AdmmOp> {
     return { Q: X, Qt: Xt };
   }
 
+  project(segs: readonly Segment<AdmmOp>[], X: tf.Tensor2D): tf.Tensor2D {
+    return project(segs, X);
+  }
+
   /** d⁰ = P b̃ (least squares), r̃⁰ = b̃ − d⁰, z⁰ = 0. */
   init(segs: readonly Segment<AdmmOp>[], B: tf.Tensor2D): State {
     const D = project(segs, B);

@@ -99,6 +99,8 @@ export interface FirstOrderMethod<Op> {
    * synthetic-sweep families: 4 of ≈ 600 did) while each costs as much as tens of iterations.
    */
   readonly sparseRanking?: boolean;
+  /** P X per subspace for row-stacked X, when the method holds an orthonormal basis on the device (see unitsOnDevice). */
+  project?(segs: readonly Segment<Op>[], X: tf.Tensor2D): tf.Tensor2D;
   /** How the dual residual is normalised: by ||b̃_j||₂ (default) or by sqrt(m). */
   readonly dualNorm?: 'b' | 'sqrtm';
   /** Called once at the start of every solve (lets the method's operator cache know what is in use). */
@@ -151,6 +153,7 @@ export async function solveFirstOrder<Op>(
     const m = problems[0].A.m;
     const polishOpts = typeof opts.certify === 'object' ? opts.certify : {};
     let segs = segmentsOf(rows);
+    if (method.project) await unitsOnDevice(method, segs, rows, problems, initialScale);
     const B = stackRows(rows.map((r) => problems[r.index].b), m, rows.map((r) => r.scale));
     let state: State = {};
     let k = 0;
@@ -210,8 +213,9 @@ function initialRows<Op>(
     }
     const op = method.operator(group.A, basis);
     for (const index of group.indices) {
-      // s = initialScale / median|b − P b|: the least-squares residual sets the units.
-      const scale = initialScale / residualScale(basis, problems[index].b);
+      // s = initialScale / median|b − P b|: the least-squares residual sets the units (on the device, after this,
+      // when the method can project there).
+      const scale = method.project ? 1 : initialScale / residualScale(basis, problems[index].b);
       rows.push({ index, group: g, basis, op, scale, nextAttempt: opts.firstCheck, primal: NaN, dual: NaN });
     }
   });
@@ -346,12 +350,19 @@ function compactAndRescale<Op>(method: FirstOrderMethod<Op>, state: State, keep:
   const gather = keep.length < before;
   const rescale = factors.some((f) => f !== 1);
   if (!gather && !rescale) return state;
+  // The kept rows as runs of consecutive rows (usually a few long ones), cut with rowBlock: wasm's gather copies
+  // element by element, several times slower than these block copies.
+  const runs: [number, number][] = [];
+  for (const j of keep) {
+    const last = runs[runs.length - 1];
+    if (last && last[0] + last[1] === j) last[1]++;
+    else runs.push([j, 1]);
+  }
   const next = tf.tidy(() => {
-    const idx = gather ? tf.tensor1d(keep, 'int32') : undefined;
     const f = rescale ? tf.tensor2d(factors, [factors.length, 1]) : undefined;
     const out: State = {};
     for (const [key, t] of Object.entries(state)) {
-      let x = idx ? (tf.gather(t, idx) as tf.Tensor2D) : t;
+      let x = gather ? (runs.length === 1 ? rowBlock(t, ...runs[0]) : (tf.concat(runs.map(([start, count]) => rowBlock(t, start, count)), 0) as tf.Tensor2D)) : t;
       if (f && method.scaledKeys.includes(key)) x = tf.mul(x, f);
       out[key] = x === t ? tf.clone(t) : x;
     }
@@ -359,6 +370,28 @@ function compactAndRescale<Op>(method: FirstOrderMethod<Op>, state: State, keep:
   });
   for (const t of Object.values(state)) t.dispose();
   return next;
+}
+
+/**
+ * The rows' scales from least-squares residuals b − P b computed for the whole batch on the device (two GEMMs per
+ * subspace, against 2·m·r multiply-adds per problem in JS) and read back once; the median and floor as in
+ * residualScale. The residual is float32 here, which moves a scale by ≈1e-7 relative: the units, not the answer.
+ */
+async function unitsOnDevice<Op>(method: FirstOrderMethod<Op>, segs: readonly Segment<Op>[], rows: Row<Op>[], problems: readonly L1Problem[], initialScale: number): Promise<void> {
+  const m = problems[0].A.m;
+  const residual = tf.tidy(() => {
+    const B = tf.tensor2d(stackRows(rows.map((r) => problems[r.index].b), m), [rows.length, m]);
+    return tf.sub(B, method.project!(segs, B));
+  });
+  const values = await residual.data();
+  residual.dispose();
+  rows.forEach((row, j) => {
+    const b = problems[row.index].b;
+    let squares = 0;
+    for (let i = 0; i < m; i++) squares += b[i] * b[i];
+    const units = Math.max(medianAbs(values.subarray(j * m, (j + 1) * m)), 1e-4 * Math.sqrt(squares / m)) || 1;
+    row.scale = initialScale / units;
+  });
 }
 
 /**

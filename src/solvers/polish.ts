@@ -205,7 +205,7 @@ function fitOn(basis: Basis, b: Float64Array, S: Int32Array, prev?: Fit): Fit | 
   for (const i of S) inS[i] = 1;
   const k = m - S.length;
   const changes = prev?.G ? changedRows(prev.inS, inS) : Infinity;
-  const gramCost = Math.min(changes * r, Math.min(S.length, k) * r / 2) * r + (r * r * r) / 6;
+  const gramCost = Math.min(changes, Math.min(S.length, k) / 2) * r * r + (r * r * r) / 6;
   const woodburyCost = (k * k * r) / 2 + (k * k * k) / 6;
   let G: Float64Array | undefined;
   let solve: (x: Float64Array) => void;
@@ -214,7 +214,7 @@ function fitOn(basis: Basis, b: Float64Array, S: Int32Array, prev?: Fit): Fit | 
     if (!solver) return undefined;
     solve = solver;
   } else {
-    G = (changes < Math.min(S.length, k) ? updatedGram(basis, prev!, inS) : undefined) ?? subsetGram(Q, m, r, S, inS);
+    G = (2 * changes < Math.min(S.length, k) ? updatedGram(basis, prev!, inS) : undefined) ?? subsetGram(Q, m, r, S, inS);
     const L = Float64Array.from(G);
     if (!cholesky(L, r)) return undefined;
     solve = (x) => cholSolve(L, r, x);
@@ -280,17 +280,21 @@ function updatedGram(basis: Basis, prev: Fit, inS: Uint8Array): Float64Array | u
   }
   let size = 0;
   for (let i = 0; i < m; i++) size += inS[i];
-  if (!prev.G || entered.length + left.length >= Math.min(size, m - size)) return undefined;
+  if (!prev.G || 2 * (entered.length + left.length) >= Math.min(size, m - size)) return undefined;
   const G = Float64Array.from(prev.G);
+  // Lower triangle only (half the work), then mirrored: cholesky reads the lower triangle, the next update all of G.
   for (const [rows, sign] of [[entered, 1], [left, -1]] as const) {
     for (const i of rows) {
       const base = i * r;
       for (let a = 0; a < r; a++) {
         const qa = sign * Q[base + a];
-        for (let c = 0; c < r; c++) G[a * r + c] += qa * Q[base + c];
+        if (qa === 0) continue;
+        const row = a * r;
+        for (let c = 0; c <= a; c++) G[row + c] += qa * Q[base + c];
       }
     }
   }
+  for (let a = 0; a < r; a++) for (let c = 0; c < a; c++) G[c * r + a] = G[a * r + c];
   return G;
 }
 
