@@ -1,7 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { imageSize, makeImageSet, type ImageSet } from '../src/data/index.ts';
-import { poisonSet, stampTrigger, triggerOrigin, withTrigger } from '../src/kinds/backdoor/poison.ts';
-import type { TriggerConfig } from '../src/kinds/backdoor/schema.ts';
+import { blendPattern, poisonSet, stampTrigger, triggerOrigin, withTrigger, type TriggerConfig } from '../src/networks/poison.ts';
 
 const trigger = (over: Partial<TriggerConfig> = {}): TriggerConfig => ({ size: 3, corner: 'bottom-right', margin: 1, pattern: 'checker', ...over });
 
@@ -77,5 +76,44 @@ describe('poisonSet', () => {
   it('never poisons more images than there are outside the target class', () => {
     const set = blank(10);
     expect(poisonSet(set, trigger(), 0, 1, 's').poisoned.length).toBe(9);
+  });
+});
+
+describe('Blended trigger (Chen et al. 2017)', () => {
+  const blend = { alpha: 0.2, seed: 3 };
+
+  it('blends one fixed noise pattern into every image: round((1 − α)·x + α·t)', () => {
+    const set = blank(4, 6, 3);
+    const pixels = Uint8Array.from(set.pixels, (_, i) => (i * 37) % 256);
+    const source = { ...set, pixels };
+    const out = withTrigger(source, { kind: 'blended', blend });
+    const pattern = blendPattern(blend, 6 * 6 * 3);
+    expect(blendPattern(blend, 6 * 6 * 3)).toEqual(pattern); // a function of the seed
+    expect(blendPattern({ ...blend, seed: 4 }, 6 * 6 * 3)).not.toEqual(pattern);
+    expect(new Set(pattern).size).toBeGreaterThan(50); // noise, not a constant
+    for (let k = 0; k < 4; k++) {
+      for (let i = 0; i < 108; i++) {
+        expect(out.pixels[k * 108 + i]).toBe(Math.round(0.8 * pixels[k * 108 + i] + 0.2 * pattern[i]));
+      }
+    }
+    expect(out.labels).toEqual(source.labels);
+  });
+
+  it('poisons the chosen share with the blend and relabels it, leaving the rest untouched', () => {
+    const set = blank(40);
+    const { set: poisoned, poisoned: idx } = poisonSet(set, { kind: 'blended', blend }, 0, 0.25, 'seed');
+    expect(idx.length).toBe(10);
+    const size = imageSize(set);
+    const pattern = blendPattern(blend, size);
+    for (let k = 0; k < 40; k++) {
+      const image = poisoned.pixels.subarray(k * size, (k + 1) * size);
+      if (idx.includes(k)) {
+        expect(poisoned.labels[k]).toBe(0);
+        expect(Array.from(image)).toEqual(Array.from(pattern, (t) => Math.round(0.2 * t)));
+      } else {
+        expect(poisoned.labels[k]).toBe(set.labels[k]);
+        expect(image.every((v) => v === 0)).toBe(true);
+      }
+    }
   });
 });

@@ -5,18 +5,12 @@
 import * as z from 'zod';
 import type { CommonConfig } from '../../core/config.ts';
 import { checkNetwork, DATASET_SHAPE, NETWORK_SECTIONS } from '../../networks/schema.ts';
+import { badnetsTrigger } from '../../networks/poison.ts';
 import { section, type SectionsShape } from '../../schema/define.ts';
 import type { Issue } from '../../schema/validate.ts';
 
-const trigger = section('BadNets trigger: a small square patch near a corner', {
-  size: z.int().min(1).default(4).describe('patch side (pixels)'),
-  corner: z.enum(['bottom-right', 'bottom-left', 'top-right', 'top-left']).default('bottom-right').describe('which corner'),
-  margin: z.int().min(0).default(1).describe('pixels between patch and border'),
-  pattern: z.enum(['white', 'checker']).default('checker').describe("patch pixels: all 255 ('white') or alternating 255 / 0 ('checker')"),
-});
-
 const backdoor = section('BadNets-style backdoor inserted by fine-tuning the trained network on poisoned data', {
-  trigger,
+  trigger: badnetsTrigger,
   target: z.int().min(0).default(0).describe('label the trigger should produce'),
   poisonRate: z.number().gt(0).max(1).default(0.1).describe("share of the attacker's fine-tuning set that is triggered and relabelled"),
   attackEpochs: z.int().min(1).default(10).describe('epochs of poisoned fine-tuning after clean training'),
@@ -26,7 +20,6 @@ const backdoor = section('BadNets-style backdoor inserted by fine-tuning the tra
 export const BACKDOOR_SECTIONS = { ...NETWORK_SECTIONS, backdoor };
 
 export type BackdoorConfig = CommonConfig & SectionsShape<typeof BACKDOOR_SECTIONS>;
-export type TriggerConfig = BackdoorConfig['backdoor']['trigger'];
 
 /** Rules between keys: the kernel tiles the image, the trigger fits in it and its target is a class. */
 export function checkBackdoor(c: Pick<BackdoorConfig, 'data' | 'network' | 'backdoor'>): Issue[] {

@@ -11,19 +11,16 @@ import * as tf from '@tensorflow/tfjs';
 import type { TrialTask } from '../../core/trial.ts';
 import { purifyChains, type Chain } from '../../networks/chains.ts';
 import { networkHooks } from '../../networks/hooks.ts';
-import { labelArray } from '../../networks/images.ts';
-import { accuracyOf, buildInstance, denseFrom, disposeInstance, featuresOf, offSubspace, runPerNetwork, toHost, trainOptions, type HostLayer, type Instance } from '../../networks/instance.ts';
-import { attackSuccessRate } from '../../networks/metrics.ts';
-import { predict } from '../../networks/network.ts';
+import { attackSuccess, fineTune } from '../../networks/finetune.ts';
+import { accuracyOf, buildInstance, denseFrom, disposeInstance, featuresOf, offSubspace, runPerNetwork, type HostLayer, type Instance } from '../../networks/instance.ts';
 import { worstLayer, type PurifiedLayer } from '../../networks/purify.ts';
 import { baseFields, concat } from '../../networks/records.ts';
-import { trainDense } from '../../networks/train.ts';
 import { relativeError } from '../../recovery/measure.ts';
 import type { SolverPool } from '../../solvers/pool.ts';
 import { stableHash } from '../../util/canonical.ts';
 import { roundMs } from '../../util/collections.ts';
 import { finite } from '../../util/finite.ts';
-import { poisonSet, withTrigger } from './poison.ts';
+import { poisonSet, withTrigger } from '../../networks/poison.ts';
 import type { BackdoorTrialRecord } from './records.ts';
 import type { BackdoorConfig } from './schema.ts';
 
@@ -93,7 +90,7 @@ async function attack(instance: Instance, task: TrialTask<BackdoorConfig>, solve
   const attackMs = performance.now() - started;
   const triggeredTest = featuresOf(withTrigger(instance.images.test, backdoor.trigger), instance.net);
   try {
-    const asrOf = (updates: readonly HostLayer[] | readonly tf.Tensor2D[]) => asr(instance, triggeredTest, updates, backdoor.target);
+    const asrOf = (updates: readonly HostLayer[] | readonly tf.Tensor2D[]) => attackSuccess(instance, triggeredTest, updates, backdoor.target);
     const acc = await accuracyOf(instance.testFeatures, instance.testLabels, denseFrom(instance, backdoored));
     const t1 = performance.now();
     const defended = await fineTune(instance, instance.images.benign, backdoored, { ...training, epochs: backdoor.fineTuneEpochs }, `${seed}:finetune`, `${data.dataset} fine-tune #${task.index}`);
@@ -119,49 +116,11 @@ async function attack(instance: Instance, task: TrialTask<BackdoorConfig>, solve
   }
 }
 
-/**
- * Continue training θ0 + `start` on a labelled image set (all dense layers at once) and return the new updates
- * on the host. The schedule is joint: an attacker or a defender fine-tunes the whole head, not layer by layer.
- */
-async function fineTune(
-  instance: Instance,
-  set: Instance['images']['train'],
-  start: readonly tf.Tensor2D[] | readonly HostLayer[],
-  training: BackdoorConfig['training'],
-  seed: string,
-  label: string,
-): Promise<HostLayer[]> {
-  const features = featuresOf(set, instance.net);
-  const startTensors = isHost(start) ? start.map((h) => tf.tensor2d(Float32Array.from(h.values), [h.rows, h.m])) : [...start];
-  try {
-    const trained = await trainDense(features, labelArray(set), instance.net.dense, startTensors, trainOptions({ ...training, schedule: 'joint' }, seed, label));
-    const host = await toHost(trained.updates);
-    trained.updates.forEach((t) => t.dispose());
-    return host;
-  } finally {
-    features.dispose();
-    if (isHost(start)) startTensors.forEach((t) => t.dispose());
-  }
-}
-
-function isHost(layers: readonly tf.Tensor2D[] | readonly HostLayer[]): layers is readonly HostLayer[] {
-  return layers.length > 0 && 'values' in layers[0];
-}
-
-async function asr(instance: Instance, triggered: tf.Tensor2D, updates: readonly HostLayer[] | readonly tf.Tensor2D[], target: number): Promise<number> {
-  const dense = isHost(updates) ? denseFrom(instance, updates) : instance.net.dense.map((w, l) => w.add(updates[l]) as tf.Tensor2D);
-  try {
-    return attackSuccessRate(await predict(triggered, dense), instance.testLabels, target);
-  } finally {
-    dense.forEach((t) => t.dispose());
-  }
-}
-
 async function score(instance: Instance, attacked: Attacked, updates: readonly Float64Array[], target: number): Promise<{ acc: number; asr: number }> {
   const host = updates.map((values, l) => ({ ...instance.hostUpdates[l], values }));
   return {
     acc: await accuracyOf(instance.testFeatures, instance.testLabels, denseFrom(instance, host)),
-    asr: await asr(instance, attacked.triggeredTest, host, target),
+    asr: await attackSuccess(instance, attacked.triggeredTest, host, target),
   };
 }
 
