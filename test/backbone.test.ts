@@ -127,7 +127,7 @@ function paddedTo28(split: ImageSplit): ImageSplit {
   return { train: pad(split.train), test: pad(split.test) };
 }
 
-const SPEC: BackboneSpec = { dataset: 'mnist', blocks: [3, 4], seed: 7, publicShare: 0.5, images: 48, epochs: 2, batchSize: 16, lr: 0.05, momentum: 0.9 };
+const SPEC: BackboneSpec = { dataset: 'mnist', blocks: [3, 4], standardize: true, seed: 7, publicShare: 0.5, images: 48, epochs: 2, batchSize: 16, optimizer: 'sgd', lr: 0.05, momentum: 0.9 };
 
 describe('backbone pretraining and checkpoints', () => {
   const split = paddedTo28(tinySplit(120));

@@ -1,11 +1,17 @@
 /**
  * The pretrained backbone of the fine-tuning regime (docs/practical.md §5): a standard CNN
  *
- *     x [H, W, C] → (conv 3×3, padding 1 → ReLU → max-pool 2×2) × B → flatten: F = (H / 2^B)² · c_B features h(x)
+ *     x [H, W, C] → (conv 3×3, padding 1 → ReLU → max-pool 2×2) × B → flatten → (z − μ) / σ:
+ *         F = (H / 2^B)² · c_B features h(x)
  *
  * pretrained from its own seed with its own linear head on the *public* part of the training split, then frozen
  * and published (checkpoint.ts) as part of θ0. The victim fine-tunes a fresh dense head on h(x) of its own images,
  * drawn from the rest of the split; while h is frozen every head row's update lies exactly in span{(h(x_s), 1)}.
+ *
+ * The final standardisation by the mean μ and standard deviation σ of each feature on the pretraining images (a
+ * fixed affine map, like a batch norm in inference mode) matters for purification: raw ReLU / max-pool features are
+ * non-negative and sparse, so the span of a few inputs' features holds nearly sparse vectors, which an l1
+ * projection cannot tell from corruption (docs/practical.md §5 measures it). Standardised features are dense.
  *
  * A backbone is identified by the hash of what trained it (data set and the `backbone:` config keys), cached on
  * disk under that id and in memory per process, so every trial and every later run reuses the same bits.
@@ -22,9 +28,15 @@ import { accuracy } from './metrics.ts';
 import type { BackboneConfig, PracticalDataset } from './schema.ts';
 import { DATASET_SHAPE } from './schema.ts';
 
-/** What fixes a backbone's bits: the data set it pretrains on and its config. */
-export interface BackboneSpec extends BackboneConfig {
+/** What fixes a backbone's bits: the data set it pretrains on and its pretraining keys (not how a victim's head starts). */
+export interface BackboneSpec extends Omit<BackboneConfig, 'headInit'> {
   readonly dataset: PracticalDataset;
+}
+
+/** The spec of the backbone a config names. */
+export function backboneSpec(config: BackboneConfig, dataset: PracticalDataset): BackboneSpec {
+  const { headInit: _headInit, ...pretraining } = config;
+  return { ...pretraining, dataset };
 }
 
 export interface Backbone {
@@ -32,6 +44,8 @@ export interface Backbone {
   readonly spec: BackboneSpec;
   /** Conv blocks, bottom up: W [3, 3, C_in, C_out], b [C_out]. */
   readonly blocks: readonly { readonly W: tf.Tensor4D; readonly b: tf.Tensor1D }[];
+  /** Per-feature mean and standard deviation on the pretraining images (zero and one when not standardising). */
+  readonly scaling: { readonly mean: tf.Tensor1D; readonly std: tf.Tensor1D };
   /** The pretraining head [F, 10] and bias: published with it, not used by the victim (who starts a fresh head). */
   readonly head: { readonly W: tf.Tensor2D; readonly b: tf.Tensor1D };
   /** How the pretraining went (test accuracy of backbone + its head, loss, time, backend). */
@@ -45,18 +59,18 @@ export function backboneId(spec: BackboneSpec): string {
 }
 
 /** F = (side / 2^B)² · c_B. */
-export function backboneFeatureCount(config: BackboneConfig, dataset: PracticalDataset): number {
+export function backboneFeatureCount(config: Pick<BackboneConfig, 'blocks'>, dataset: PracticalDataset): number {
   const side = DATASET_SHAPE[dataset].side / 2 ** config.blocks.length;
   return side * side * config.blocks[config.blocks.length - 1];
 }
 
 /** Where the training split is cut: images before it are the victim's, from it on the public (pretraining) part. */
-export function publicStart(count: number, config: BackboneConfig): number {
+export function publicStart(count: number, config: Pick<BackboneConfig, 'publicShare'>): number {
   return Math.floor(count * (1 - config.publicShare));
 }
 
 /** The pretraining images: a seeded subset of the public part of the training split. */
-export function publicImages(train: ImageSet, config: BackboneConfig): ImageSet {
+export function publicImages(train: ImageSet, config: Pick<BackboneConfig, 'publicShare' | 'images' | 'seed'>): ImageSet {
   const start = publicStart(train.count, config);
   const pool = train.count - start;
   if (config.images > pool) throw new RangeError(`backbone.images is ${config.images}, but the public part of ${train.name} (its last ${config.publicShare} share) has ${pool} images`);
@@ -65,12 +79,14 @@ export function publicImages(train: ImageSet, config: BackboneConfig): ImageSet 
 }
 
 /** h(x) for X [N, H, W, C] in [0, 1], in chunks of `chunk` images: [N, F]. */
-export function backboneFeatures(X: tf.Tensor4D, backbone: Pick<Backbone, 'blocks'>, chunk = 500): tf.Tensor2D {
-  if (X.shape[0] <= chunk) return tf.tidy(() => forward(X, backbone.blocks));
+export function backboneFeatures(X: tf.Tensor4D, backbone: Pick<Backbone, 'blocks' | 'scaling'>, chunk = 500): tf.Tensor2D {
+  const { mean, std } = backbone.scaling;
+  const features = (x: tf.Tensor4D) => tf.tidy(() => tf.div(tf.sub(forward(x, backbone.blocks), mean), std) as tf.Tensor2D);
+  if (X.shape[0] <= chunk) return features(X);
   const parts: tf.Tensor2D[] = [];
   for (let s = 0; s < X.shape[0]; s += chunk) {
     const size = Math.min(chunk, X.shape[0] - s);
-    parts.push(tf.tidy(() => forward(X.slice([s, 0, 0, 0], [size, -1, -1, -1]), backbone.blocks)));
+    parts.push(tf.tidy(() => features(X.slice([s, 0, 0, 0], [size, -1, -1, -1]))));
   }
   const out = tf.concat(parts, 0);
   tf.dispose(parts);
@@ -103,7 +119,7 @@ export class PretrainingDiverged extends Error {
 
 /**
  * Pretrain a backbone on the public part of `split.train`: He-initialised convs and a LeCun-initialised linear
- * head from `spec.seed`, minibatch SGD with heavy-ball momentum on cross-entropy, minibatch order seeded per epoch.
+ * head from `spec.seed`, minibatch Adam or SGD with momentum on cross-entropy, minibatch order seeded per epoch.
  * Returns the trained backbone with its test accuracy (backbone + its own head on the whole test split).
  */
 export async function pretrainBackbone(spec: BackboneSpec, split: ImageSplit, onProgress?: (p: PretrainProgress) => void): Promise<Backbone> {
@@ -112,18 +128,19 @@ export async function pretrainBackbone(spec: BackboneSpec, split: ImageSplit, on
   const { channels } = DATASET_SHAPE[spec.dataset];
   const features = backboneFeatureCount(spec, spec.dataset);
   let params = initialParams(spec, channels, features);
-  let velocity = params.map((p) => tf.zerosLike(p));
+  let state = initialState(spec, params);
   const batches = Math.ceil(set.count / spec.batchSize);
   let loss = NaN;
+  let t = 0;
   try {
     for (let epoch = 1; epoch <= spec.epochs; epoch++) {
       const order = seededPermutation(set.count, `${spec.seed}:epoch-${epoch}`);
       let sum = 0;
       for (let k = 0; k < batches; k++) {
         const idx = order.subarray(k * spec.batchSize, Math.min(set.count, (k + 1) * spec.batchSize));
-        const step = sgdStep(params, velocity, batchOf(set, idx), spec);
-        tf.dispose([...params, ...velocity]);
-        ({ params, velocity } = step);
+        const step = trainStep(params, state, ++t, batchOf(set, idx), spec);
+        tf.dispose([...params, ...Object.values(state).flat()]);
+        ({ params, state } = step);
         const value = (await step.loss.data())[0];
         step.loss.dispose();
         // NaN/Inf enters here (a too large lr): stop, do not publish a broken backbone.
@@ -137,6 +154,7 @@ export async function pretrainBackbone(spec: BackboneSpec, split: ImageSplit, on
     const testAccuracy = await evaluate(backbone, split.test);
     return {
       ...backbone,
+      scaling: spec.standardize ? await featureScaling(backbone, set) : identityScaling(features),
       pretraining: {
         images: set.count,
         final_loss: loss,
@@ -151,7 +169,7 @@ export async function pretrainBackbone(spec: BackboneSpec, split: ImageSplit, on
     tf.dispose(params);
     throw err;
   } finally {
-    tf.dispose(velocity);
+    tf.dispose(Object.values(state).flat());
   }
 }
 
@@ -171,7 +189,39 @@ function initialParams(spec: BackboneSpec, channels: number, features: number): 
   return params;
 }
 
-function fromParams(spec: BackboneSpec, params: readonly tf.Tensor[]): Omit<Backbone, 'pretraining'> {
+/** Mean and standard deviation of every raw feature over `set` (float64 sums; σ = 1 where a feature is constant). */
+async function featureScaling(backbone: Pick<Backbone, 'blocks'>, set: ImageSet, chunk = 500): Promise<Backbone['scaling']> {
+  let sum: Float64Array | undefined;
+  let squares: Float64Array | undefined;
+  for (let s = 0; s < set.count; s += chunk) {
+    const part = subset(set, Array.from({ length: Math.min(chunk, set.count - s) }, (_, i) => s + i));
+    const h = tf.tidy(() => forward(tf.tensor4d(toFloat(part), [part.count, part.height, part.width, part.channels]), backbone.blocks));
+    const [count, F] = h.shape;
+    const values = await h.data();
+    h.dispose();
+    sum ??= new Float64Array(F);
+    squares ??= new Float64Array(F);
+    for (let k = 0; k < count; k++) {
+      for (let f = 0; f < F; f++) {
+        const v = values[k * F + f];
+        sum[f] += v;
+        squares[f] += v * v;
+      }
+    }
+  }
+  const mean = sum!.map((v) => v / set.count);
+  const std = squares!.map((v, f) => {
+    const variance = v / set.count - mean[f] * mean[f];
+    return variance > 1e-12 ? Math.sqrt(variance) : 1;
+  });
+  return { mean: tf.tensor1d(Float32Array.from(mean)), std: tf.tensor1d(Float32Array.from(std)) };
+}
+
+function identityScaling(features: number): Backbone['scaling'] {
+  return { mean: tf.zeros([features]), std: tf.ones([features]) };
+}
+
+function fromParams(spec: BackboneSpec, params: readonly tf.Tensor[]): Omit<Backbone, 'pretraining' | 'scaling'> {
   const blocks = spec.blocks.map((_, i) => ({ W: params[2 * i] as tf.Tensor4D, b: params[2 * i + 1] as tf.Tensor1D }));
   const head = { W: params[params.length - 2] as tf.Tensor2D, b: params[params.length - 1] as tf.Tensor1D };
   return { id: backboneId(spec), spec, blocks, head };
@@ -185,19 +235,42 @@ function batchOf(set: ImageSet, idx: ArrayLike<number>): { x: tf.Tensor4D; y: tf
   };
 }
 
-/** v ← μ v + g, θ ← θ − lr v, on every parameter; the batch tensors are freed. */
-function sgdStep(params: readonly tf.Tensor[], velocity: readonly tf.Tensor[], batch: { x: tf.Tensor4D; y: tf.Tensor2D }, spec: BackboneSpec) {
+/** Optimiser state per parameter: SGD's velocity, or Adam's first and second moments. */
+type OptimizerState = Record<string, tf.Tensor[]>;
+
+function initialState(spec: BackboneSpec, params: readonly tf.Tensor[]): OptimizerState {
+  const zeros = () => params.map((p) => tf.zerosLike(p));
+  return spec.optimizer === 'adam' ? { first: zeros(), second: zeros() } : { velocity: zeros() };
+}
+
+const ADAM = { beta1: 0.9, beta2: 0.999, epsilon: 1e-8 };
+
+/**
+ * One minibatch step t (from 1) on every parameter; the batch tensors are freed.
+ *   sgd:  v ← μ v + g,  θ ← θ − lr v
+ *   adam: m ← β1 m + (1 − β1) g,  s ← β2 s + (1 − β2) g²,  θ ← θ − lr m̂ / (√ŝ + ε)  (bias-corrected m̂, ŝ)
+ * (The backbone is pretrained before the victim exists, so Adam's per-coordinate scaling is allowed here; the
+ * victim's head is trained by SGD, which keeps its update in the span of its inputs.)
+ */
+function trainStep(params: readonly tf.Tensor[], state: OptimizerState, t: number, batch: { x: tf.Tensor4D; y: tf.Tensor2D }, spec: BackboneSpec): { params: tf.Tensor[]; state: OptimizerState; loss: tf.Scalar } {
   try {
-    return tf.tidy(() => {
+    return tf.tidy((): { params: tf.Tensor[]; state: OptimizerState; loss: tf.Scalar } => {
       const lossOf = (...p: tf.Tensor[]) => {
         const backbone = fromParams(spec, p);
         const logits = tf.add(tf.matMul(forward(batch.x, backbone.blocks), backbone.head.W), backbone.head.b);
         return tf.losses.softmaxCrossEntropy(batch.y, logits) as tf.Scalar;
       };
       const { value, grads } = tf.valueAndGrads(lossOf)([...params]);
-      const nextVelocity = velocity.map((v, i) => tf.add(tf.mul(v, spec.momentum), grads[i]));
-      const next = params.map((p, i) => tf.sub(p, tf.mul(nextVelocity[i], spec.lr)));
-      return { params: next, velocity: nextVelocity, loss: value };
+      if (spec.optimizer === 'sgd') {
+        const velocity = state.velocity.map((v, i) => tf.add(tf.mul(v, spec.momentum), grads[i]));
+        return { params: params.map((p, i) => tf.sub(p, tf.mul(velocity[i], spec.lr))), state: { velocity }, loss: value as tf.Scalar };
+      }
+      const first = state.first.map((m, i) => tf.add(tf.mul(m, ADAM.beta1), tf.mul(grads[i], 1 - ADAM.beta1)));
+      const second = state.second.map((v, i) => tf.add(tf.mul(v, ADAM.beta2), tf.mul(tf.square(grads[i]), 1 - ADAM.beta2)));
+      const c1 = 1 - ADAM.beta1 ** t;
+      const c2 = 1 - ADAM.beta2 ** t;
+      const next = params.map((p, i) => tf.sub(p, tf.mul(tf.div(tf.div(first[i], c1), tf.add(tf.sqrt(tf.div(second[i], c2)), ADAM.epsilon)), spec.lr)));
+      return { params: next, state: { first, second }, loss: value as tf.Scalar };
     });
   } finally {
     tf.dispose([batch.x, batch.y]);
@@ -205,7 +278,7 @@ function sgdStep(params: readonly tf.Tensor[], velocity: readonly tf.Tensor[], b
 }
 
 /** Test accuracy (percent) of the backbone with its pretraining head. */
-async function evaluate(backbone: Omit<Backbone, 'pretraining'>, test: ImageSet, chunk = 1000): Promise<number> {
+async function evaluate(backbone: Omit<Backbone, 'pretraining' | 'scaling'>, test: ImageSet, chunk = 1000): Promise<number> {
   const predicted = new Int32Array(test.count);
   for (let s = 0; s < test.count; s += chunk) {
     const part = subset(test, Array.from({ length: Math.min(chunk, test.count - s) }, (_, i) => s + i));
@@ -227,6 +300,8 @@ async function evaluate(backbone: Omit<Backbone, 'pretraining'>, test: ImageSet,
 export async function backboneTensors(backbone: Backbone): Promise<{ name: string; shape: number[]; values: Float32Array }[]> {
   const named: [string, tf.Tensor][] = [
     ...backbone.blocks.flatMap((blk, i): [string, tf.Tensor][] => [[`block${i}.W`, blk.W], [`block${i}.b`, blk.b]]),
+    ['features.mean', backbone.scaling.mean],
+    ['features.std', backbone.scaling.std],
     ['head.W', backbone.head.W],
     ['head.b', backbone.head.b],
   ];
@@ -250,6 +325,7 @@ export function backboneFromCheckpoint(spec: BackboneSpec, checkpoint: Checkpoin
     id,
     spec,
     blocks: spec.blocks.map((_, i) => ({ W: get(`block${i}.W`) as tf.Tensor4D, b: get(`block${i}.b`) as tf.Tensor1D })),
+    scaling: { mean: get('features.mean') as tf.Tensor1D, std: get('features.std') as tf.Tensor1D },
     head: { W: get('head.W') as tf.Tensor2D, b: get('head.b') as tf.Tensor1D },
     pretraining: checkpoint.meta.pretraining,
   };

@@ -12,8 +12,8 @@ import { deriveSeed, stableHash } from '../util/canonical.ts';
 import { groupBy } from '../util/collections.ts';
 import { imageTensor, labelArray, loadSplit, selectImages, type TrialImages } from './images.ts';
 import { accuracy } from './metrics.ts';
-import { obtainBackbone, publicStart } from './backbone.ts';
-import { backboneMap, disposeNetwork, initNetwork, inputsOf, predict, type Network } from './network.ts';
+import { backboneSpec, obtainBackbone, publicStart } from './backbone.ts';
+import { backboneMap, disposeNetwork, initNetwork, inputsOf, predict, pretrainedHead, type Network } from './network.ts';
 import { epochReporter, pretrainReporter } from './progress.ts';
 import { layerSubspace, rowProblems } from './purify.ts';
 import { DATASET_SHAPE, type NetworkExperimentConfig } from './schema.ts';
@@ -88,7 +88,7 @@ export async function buildInstance(task: TrialTask<NetworkExperimentConfig>, ke
   const backbone = task.config.backbone ? await backboneOf(task.config) : undefined;
   // With a backbone the victim's images come from the part of the training split the backbone never saw.
   const images = selectImages(split, data, seed, task.config.backbone ? publicStart(split.train.count, task.config.backbone) : split.train.count);
-  const net = initNetwork(seed, network, shape, backbone && backboneMap(backbone));
+  const net = withHead(initNetwork(seed, network, shape, backbone && backboneMap(backbone)), backbone && task.config.backbone?.headInit === 'pretrained' ? pretrainedHead(backbone) : undefined);
   const owned: tf.Tensor[] = [];
   try {
     const trainFeatures = featuresOf(images.train, net);
@@ -130,10 +130,17 @@ export async function buildInstance(task: TrialTask<NetworkExperimentConfig>, ke
   }
 }
 
+/** The network with its (one-layer) head replaced by `head`, e.g. the backbone's pretrained one. */
+function withHead(net: Network, head: tf.Tensor2D | undefined): Network {
+  if (!head) return net;
+  tf.dispose([...net.dense]);
+  return { ...net, dense: [head] };
+}
+
 /** The pretrained backbone of a config (from memory or its checkpoint; pretrained and saved when absent). */
 export function backboneOf(config: Pick<NetworkExperimentConfig, 'data' | 'backbone'>) {
   if (!config.backbone) throw new RangeError('the config has no backbone');
-  const spec = { ...config.backbone, dataset: config.data.dataset };
+  const spec = backboneSpec(config.backbone, config.data.dataset);
   return obtainBackbone(spec, () => loadSplit(config.data), pretrainReporter(`${config.data.dataset} backbone cnn${spec.blocks.join('-')}`));
 }
 

@@ -35,6 +35,8 @@ export interface FeatureMap {
   readonly count: number;
   /** [N, H, W, C] in [0, 1] → [N, F]. */
   apply(X: tf.Tensor4D): tf.Tensor2D;
+  /** Features = (raw activation − mean) / std, when the map standardises its raw activations. */
+  readonly scaling?: { readonly mean: Float32Array; readonly std: Float32Array };
   dispose(): void;
 }
 
@@ -87,11 +89,26 @@ export function convMap(conv: Conv, shape: ImageShape): FeatureMap {
   };
 }
 
+/**
+ * The backbone's published pretraining head as the victim's θ0 of a one-layer head, on the features the map
+ * gives: the head was trained on raw activations r, and h = (r − μ) / σ, so W r + b = (W ⊙ σ) h + (W μ + b).
+ */
+export function pretrainedHead(backbone: Backbone): tf.Tensor2D {
+  return tf.tidy(() => {
+    const { W, b } = backbone.head; // [F, 10], [10]
+    const { mean, std } = backbone.scaling;
+    const weights = tf.mul(W, std.reshape([-1, 1])); //                   rows scaled by σ
+    const bias = tf.add(b, tf.matMul(mean.reshape([1, -1]), W).reshape([-1])); // b + Wᵀμ
+    return tf.concat([tf.transpose(weights), bias.reshape([-1, 1])], 1) as tf.Tensor2D;
+  });
+}
+
 /** A pretrained backbone's features; the backbone is shared (cached per process), so disposing the map keeps it. */
 export function backboneMap(backbone: Backbone): FeatureMap {
   return {
     count: backboneFeatureCount(backbone.spec, backbone.spec.dataset),
     apply: (X) => backboneFeatures(X, backbone),
+    scaling: { mean: backbone.scaling.mean.dataSync() as Float32Array, std: backbone.scaling.std.dataSync() as Float32Array },
     dispose: () => {},
   };
 }

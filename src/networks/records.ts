@@ -3,7 +3,7 @@ import * as z from 'zod';
 import { StoredTrial, type TrialTask } from '../core/trial.ts';
 import { solverLabel } from '../solvers/registry.ts';
 import type { Instance } from './instance.ts';
-import { backboneId } from './backbone.ts';
+import { backboneId, backboneSpec } from './backbone.ts';
 import { featureCount, networkShapes } from './network.ts';
 import type { NetworkExperimentConfig } from './schema.ts';
 
@@ -41,7 +41,7 @@ function shapeFields(config: NetworkExperimentConfig) {
   return {
     dataset: config.data.dataset,
     network: networkLabel(config),
-    ...(config.backbone ? { backbone: backboneId({ ...config.backbone, dataset: config.data.dataset }) } : {}),
+    ...(config.backbone ? { backbone: backboneId(backboneSpec(config.backbone, config.data.dataset)) } : {}),
     variant: config.purification.variant,
     solver: solverLabel(config.solver),
     train_samples: config.data.trainSamples,

@@ -62,13 +62,16 @@ const purification = section('l1 projection of each trained layer onto the span 
 const backbone = z
   .strictObject({
     blocks: z.array(z.int().min(1).max(512)).min(1).max(5).default(() => [32, 64]).describe('output channels of each block: conv 3×3 (padding 1) → ReLU → max-pool 2×2; features = the last block flattened'),
+    headInit: z.enum(['pretrained', 'random']).default('pretrained').describe("the victim's head starts from the backbone's published pretraining head (fine-tuning the public model; needs network.hidden: []) or from a seeded random initialisation"),
+    standardize: z.boolean().default(true).describe('end with a fixed standardisation of every feature by its mean and standard deviation on the pretraining images (stored in the checkpoint, like an inference-mode batch norm)'),
     seed: z.int().min(0).max(2 ** 32 - 1).default(1).describe("seed of its initialisation and minibatch order, published with its checkpoint (not the experiment seed: every trial fine-tunes the same public backbone)"),
     publicShare: z.number().gt(0).lt(1).default(0.5).describe("the last share of the training split is public: the backbone pretrains there; the victim's and the purifier's images come from the rest"),
     images: z.int().min(10).default(20000).describe('pretraining images, a seeded subset of the public part'),
     epochs: z.int().min(1).default(3).describe('pretraining epochs'),
     batchSize: z.int().min(1).default(64).describe('pretraining minibatch size'),
-    lr: z.number().gt(0).default(0.05).describe('pretraining learning rate (SGD with momentum, cross-entropy through its own linear head)'),
-    momentum: z.number().min(0).max(0.999).default(0.9).describe('pretraining heavy-ball momentum'),
+    optimizer: z.enum(['adam', 'sgd']).default('adam').describe('pretraining optimiser (cross-entropy through its own linear head)'),
+    lr: z.number().gt(0).default(0.001).describe('pretraining learning rate'),
+    momentum: z.number().min(0).max(0.999).default(0.9).describe('pretraining heavy-ball momentum (sgd)'),
   })
   .optional()
   .describe('a pretrained CNN backbone whose features the dense layers read instead of the random convolution (its checkpoint is cached by the hash of these keys)');
@@ -91,6 +94,9 @@ export function checkNetwork(c: Pick<NetworkExperimentConfig, 'data' | 'network'
   const { side } = DATASET_SHAPE[c.data.dataset];
   if (c.backbone) {
     const pools = c.backbone.blocks.length;
+    if (c.backbone.headInit === 'pretrained' && c.network.hidden.length > 0) {
+      return [{ path: ['backbone', 'headInit'], message: `'pretrained' starts the head from the backbone's own one-layer head, so network.hidden must be [], got [${c.network.hidden.join(', ')}] (or use headInit: random)` }];
+    }
     if (side % 2 ** pools === 0) return [];
     const most = Math.max(0, ...Array.from({ length: 6 }, (_, b) => (side % 2 ** b === 0 ? b : 0)));
     return [{ path: ['backbone', 'blocks'], message: `expected at most ${most} blocks: each halves the ${c.data.dataset} image side ${side} by 2×2 pooling, got ${pools}` }];
