@@ -5,9 +5,10 @@
  */
 import type { KindRegistry } from '../core/kind.ts';
 import { backdoor } from './backdoor/index.ts';
+import { defences } from './defences/index.ts';
 import { practical } from './practical/index.ts';
 import { synthetic } from './synthetic/index.ts';
 
-export const KINDS = { synthetic, practical, backdoor } satisfies KindRegistry;
+export const KINDS = { synthetic, practical, backdoor, 'backdoor-defences': defences } satisfies KindRegistry;
 
 export const KINDS_URL = import.meta.url;
