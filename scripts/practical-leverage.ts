@@ -7,11 +7,22 @@
  * high-leverage coordinates, next to a Gaussian A of the same shape.
  *
  *   npx tsx scripts/practical-leverage.ts [--n 100,300,800] [--dataset mnist] [--filters 32] [--kernel 4]
+ *   npx tsx scripts/practical-leverage.ts --backbone mnist-cnn [--raw] [--n 250,500,1000]
+ *
+ * With --backbone the features are a pretrained backbone's (configs/backbone/<name>.yaml; pretrained and cached
+ * if absent), standardised as the experiments use them, or --raw (the ReLU / max-pool activations themselves).
+ * Rows count as active where the raw activation is non-zero.
  */
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { parseArgs } from 'node:util';
+import * as tf from '@tensorflow/tfjs';
+import { parse } from 'yaml';
+import { backboneSpec, obtainBackbone, publicStart } from '../src/networks/backbone.ts';
+import { NETWORK_SECTIONS } from '../src/networks/schema.ts';
 import { loadSplit, selectImages } from '../src/networks/images.ts';
 import { featuresOf } from '../src/networks/instance.ts';
-import { initNetwork } from '../src/networks/network.ts';
+import { backboneMap, initNetwork } from '../src/networks/network.ts';
 import { layerSubspace } from '../src/networks/purify.ts';
 import { DATASET_SHAPE, type PracticalDataset } from '../src/networks/schema.ts';
 import { orthonormalBasis } from '../src/solvers/linalg.ts';
@@ -26,6 +37,8 @@ const { values } = parseArgs({
     filters: { type: 'string', default: '32' },
     kernel: { type: 'string', default: '4' },
     seed: { type: 'string', default: '1' },
+    backbone: { type: 'string' },
+    raw: { type: 'boolean', default: false },
   },
 });
 
@@ -44,13 +57,21 @@ const network = { kernel: Number(values.kernel), filters: Number(values.filters)
 const split = await loadSplit({ dataset, dir: '', download: false, trainSamples: 10, subspaceInputs: 0, testSamples: 0 });
 const seed = Number(values.seed);
 console.log('n\tm\tn/m\tzero rows\trare rows\tlev>0.5\tlev>0.9\tGaussian lev>0.5\tGaussian lev>0.9');
+const backboneConfig = values.backbone ? NETWORK_SECTIONS.backbone.parse(parse(readFileSync(join(import.meta.dirname, '..', 'configs', 'backbone', `${values.backbone}.yaml`), 'utf8'))) : undefined;
+const backbone = backboneConfig && (await obtainBackbone(backboneSpec(backboneConfig, dataset), split));
+const pool = backboneConfig ? publicStart(split.train.count, backboneConfig) : split.train.count;
 for (const n of values.n.split(',').map(Number)) {
-  const images = selectImages(split, { dataset, dir: '', download: false, trainSamples: n, subspaceInputs: n, testSamples: 0 }, seed);
-  const net = initNetwork(seed, network, DATASET_SHAPE[dataset]);
-  const A = await layerSubspace(featuresOf(images.benign, net), `leverage-${n}`);
+  const images = selectImages(split, { dataset, dir: '', download: false, trainSamples: n, subspaceInputs: n, testSamples: 0 }, seed, pool);
+  const net = initNetwork(seed, network, DATASET_SHAPE[dataset], backbone && backboneMap(backbone));
+  const features = featuresOf(images.benign, net);
+  const scaling = net.features.scaling;
+  // Raw activations: the standardisation undone (it is the identity for the random convolution).
+  const raw = scaling ? tf.tidy(() => tf.add(tf.mul(features, tf.tensor1d(scaling.std)), tf.tensor1d(scaling.mean)) as tf.Tensor2D) : features;
+  const A = await layerSubspace(values.raw ? raw : features, `leverage-${n}`);
+  const R = await layerSubspace(raw, `leverage-raw-${n}`);
   const active = Array.from({ length: A.m }, (_, i) => {
     let count = 0;
-    for (let s = 0; s < A.n; s++) if (A.data[i * A.n + s] !== 0) count++;
+    for (let s = 0; s < A.n; s++) if (R.data[i * A.n + s] !== 0) count++;
     return count;
   });
   const h = leverage(A);

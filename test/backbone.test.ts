@@ -147,7 +147,7 @@ describe('backbone pretraining and checkpoints', () => {
     const backbone = await pretrainBackbone(SPEC, split);
     const dir = join(mkdtempSync(join(tmpdir(), 'backbone-')), backbone.id);
     await saveBackbone(backbone, dir);
-    const loaded = backboneFromCheckpoint(SPEC, loadCheckpoint(dir), dir);
+    const loaded = backboneFromCheckpoint(backbone.id, SPEC, loadCheckpoint(dir), dir);
     const saved = await backboneTensors(backbone);
     const back = await backboneTensors(loaded);
     expect(back.map((t) => t.name)).toEqual(saved.map((t) => t.name));
@@ -157,7 +157,9 @@ describe('backbone pretraining and checkpoints', () => {
     });
     const X = tf.tensor4d(Float32Array.from(Rng.stream(1, 'x').normals(3 * 784)).map(Math.abs), [3, 28, 28, 1]);
     expect(backboneFeatures(X, loaded).dataSync()).toEqual(backboneFeatures(X, backbone).dataSync());
-    expect(loaded.id).toBe(backboneId(SPEC));
+    expect(loaded.id).toBe(backboneId(SPEC, publicImages(split.train, SPEC)));
+    // Other pretraining images (another file under the same data set name) make another backbone.
+    expect(backboneId(SPEC, publicImages(paddedTo28(tinySplit(121)).train, SPEC))).not.toBe(loaded.id);
   });
 
   it('a damaged or foreign checkpoint is refused with the file and the reason', () => {
@@ -174,7 +176,7 @@ describe('backbone pretraining and checkpoints', () => {
     writeFileSync(join(dir, 'backbone.json'), '{"format": "something else"}');
     expect(() => loadCheckpoint(dir)).toThrow(CheckpointError);
     expect(() => loadCheckpoint(dir)).toThrow(/backbone\.json: format/);
-    expect(() => backboneFromCheckpoint(SPEC, { meta: { id: 'other' } as never, tensors: new Map() }, dir)).toThrow(/holds backbone other/);
+    expect(() => backboneFromCheckpoint('mine', SPEC, { meta: { id: 'other' } as never, tensors: new Map() }, dir)).toThrow(/holds backbone other, expected mine/);
   });
 
   it('the backbone pretrains on the public part only; the victim draws from the rest', () => {

@@ -1,6 +1,6 @@
 /** The paper's tables from results rows (the end-to-end build: paper.test.ts). */
 import { describe, expect, it } from 'vitest';
-import { backdoorTable, crossing, crossingTable, practicalTable, solverTable, toCsvText, type ExperimentResults } from '../src/paper/tables.ts';
+import { backdoorTable, crossing, crossingTable, defencesTable, practicalTable, solverTable, toCsvText, type ExperimentResults } from '../src/paper/tables.ts';
 
 describe('50 % crossing', () => {
   it('interpolates linearly between the grid points around 1/2', () => {
@@ -21,6 +21,7 @@ describe('paper tables', () => {
     { name: 'cmp', kind: 'synthetic', summary: [], solvers: [{ solver: 'admm', trials: 10, agreement: 1 }, { solver: 'l2', trials: 10, agreement: 0.3 }] },
     { name: 'prac', kind: 'practical', summary: [{ sweep: 's', variant: 'project', corruption: 0.1, clean_acc: 90, contaminated_acc: 40, purified_acc: 90 }], solvers: [] },
     { name: 'bd', kind: 'backdoor', summary: [{ sweep: 's', poison_rate: 0.1, asr_before: 99, asr_after: 2 }], solvers: [] },
+    { name: 'def', kind: 'backdoor-defences', summary: [{ sweep: 'd', attack: 'blended', defence: 'anp', labels_used: 'true', asr: 80 }, { sweep: 'd', attack: 'blended', defence: 'purify-project', labels_used: 'false', asr: 1 }], solvers: [] },
   ];
 
   it('one crossing row per synthetic curve, with theory and offset', () => {
@@ -35,6 +36,7 @@ describe('paper tables', () => {
   it('practical, backdoor and solver tables take their rows from the matching kinds only', () => {
     expect(practicalTable(results).rows).toEqual([expect.objectContaining({ experiment: 'prac', clean_acc: 90, purified_acc: 90, dataset: null })]);
     expect(backdoorTable(results).rows).toEqual([expect.objectContaining({ experiment: 'bd', asr_before: 99, asr_after: 2 })]);
+    expect(defencesTable(results).rows.map((r) => [r.experiment, r.defence, r.labels_used, r.asr])).toEqual([['def', 'anp', 'true', 80], ['def', 'purify-project', 'false', 1]]);
     expect(solverTable(results).rows.map((r) => [r.experiment, r.solver, r.agreement])).toEqual([['cmp', 'admm', 1], ['cmp', 'l2', 0.3]]);
   });
 });

@@ -29,7 +29,7 @@ import { PACKAGE_ROOT, RESULTS_ROOT, USER_ROOT } from '../lib/package-root.ts';
 const ROOT = PACKAGE_ROOT;
 
 /** The paper's order: the synthetic theory first, then practical networks; other experiments after, by name. */
-const ORDER = ['synthetic-sweep', 'output-layer-sweep', 'gaussian-ablation', 'relu-training-sweep', 'compare-solvers', 'mnist-purify', 'mnist-breakdown', 'mnist-multilayer', 'mnist-backdoor', 'cifar-purify', 'cifar-backdoor'];
+const ORDER = ['synthetic-sweep', 'output-layer-sweep', 'gaussian-ablation', 'relu-training-sweep', 'compare-solvers', 'mnist-purify', 'mnist-breakdown', 'mnist-multilayer', 'mnist-backdoor', 'mnist-finetune-purify', 'mnist-finetune-backdoor', 'cifar-purify', 'cifar-backdoor', 'cifar-finetune-purify', 'cifar-finetune-backdoor'];
 
 function paperOrder(names: readonly string[]): string[] {
   const rank = (n: string) => (ORDER.includes(n) ? ORDER.indexOf(n) : ORDER.length);

@@ -16,6 +16,7 @@
  * A backbone is identified by the hash of what trained it (data set and the `backbone:` config keys), cached on
  * disk under that id and in memory per process, so every trial and every later run reuses the same bits.
  */
+import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import * as tf from '@tensorflow/tfjs';
 import type { ImageSet, ImageSplit } from '../data/index.ts';
@@ -54,8 +55,14 @@ export interface Backbone {
 
 export const BACKBONE_CLASSES = 10;
 
-export function backboneId(spec: BackboneSpec): string {
-  return stableHash({ format: CHECKPOINT_VERSION, ...spec });
+/**
+ * A backbone's id: the hash of its spec and of the images it pretrains on (their pixels and labels), so that a
+ * backbone pretrained on other files under the same data set name (a synthetic stand-in, a corrupted download)
+ * is never taken for it.
+ */
+export function backboneId(spec: BackboneSpec, images: ImageSet): string {
+  const data = createHash('sha256').update(images.pixels).update(images.labels).digest('hex').slice(0, 16);
+  return stableHash({ format: CHECKPOINT_VERSION, ...spec, data });
 }
 
 /** F = (side / 2^B)² · c_B. */
@@ -125,6 +132,7 @@ export class PretrainingDiverged extends Error {
 export async function pretrainBackbone(spec: BackboneSpec, split: ImageSplit, onProgress?: (p: PretrainProgress) => void): Promise<Backbone> {
   const started = performance.now();
   const set = publicImages(split.train, spec);
+  const id = backboneId(spec, set);
   const { channels } = DATASET_SHAPE[spec.dataset];
   const features = backboneFeatureCount(spec, spec.dataset);
   let params = initialParams(spec, channels, features);
@@ -150,7 +158,7 @@ export async function pretrainBackbone(spec: BackboneSpec, split: ImageSplit, on
       }
       loss = sum / batches;
     }
-    const backbone = fromParams(spec, params);
+    const backbone = { id, ...fromParams(spec, params) };
     const testAccuracy = await evaluate(backbone, split.test);
     return {
       ...backbone,
@@ -221,10 +229,10 @@ function identityScaling(features: number): Backbone['scaling'] {
   return { mean: tf.zeros([features]), std: tf.ones([features]) };
 }
 
-function fromParams(spec: BackboneSpec, params: readonly tf.Tensor[]): Omit<Backbone, 'pretraining' | 'scaling'> {
+function fromParams(spec: BackboneSpec, params: readonly tf.Tensor[]): Omit<Backbone, 'id' | 'pretraining' | 'scaling'> {
   const blocks = spec.blocks.map((_, i) => ({ W: params[2 * i] as tf.Tensor4D, b: params[2 * i + 1] as tf.Tensor1D }));
   const head = { W: params[params.length - 2] as tf.Tensor2D, b: params[params.length - 1] as tf.Tensor1D };
-  return { id: backboneId(spec), spec, blocks, head };
+  return { spec, blocks, head };
 }
 
 function batchOf(set: ImageSet, idx: ArrayLike<number>): { x: tf.Tensor4D; y: tf.Tensor2D } {
@@ -278,7 +286,7 @@ function trainStep(params: readonly tf.Tensor[], state: OptimizerState, t: numbe
 }
 
 /** Test accuracy (percent) of the backbone with its pretraining head. */
-async function evaluate(backbone: Omit<Backbone, 'pretraining' | 'scaling'>, test: ImageSet, chunk = 1000): Promise<number> {
+async function evaluate(backbone: Pick<Backbone, 'blocks' | 'head'>, test: ImageSet, chunk = 1000): Promise<number> {
   const predicted = new Int32Array(test.count);
   for (let s = 0; s < test.count; s += chunk) {
     const part = subset(test, Array.from({ length: Math.min(chunk, test.count - s) }, (_, i) => s + i));
@@ -312,9 +320,8 @@ export async function saveBackbone(backbone: Backbone, dir = checkpointDir(backb
   return saveCheckpoint(dir, { id: backbone.id, config: { ...backbone.spec }, pretraining: { ...backbone.pretraining } }, await backboneTensors(backbone));
 }
 
-/** A backbone from its checkpoint; the spec must be the one the checkpoint was trained from. */
-export function backboneFromCheckpoint(spec: BackboneSpec, checkpoint: Checkpoint, dir: string): Backbone {
-  const id = backboneId(spec);
+/** A backbone from its checkpoint, which must hold the backbone `id` (spec and pretraining images). */
+export function backboneFromCheckpoint(id: string, spec: BackboneSpec, checkpoint: Checkpoint, dir: string): Backbone {
   if (checkpoint.meta.id !== id) throw new RangeError(`${dir}: holds backbone ${checkpoint.meta.id}, expected ${id}`);
   const get = (name: string) => {
     const t = checkpoint.tensors.get(name);
@@ -334,20 +341,20 @@ export function backboneFromCheckpoint(spec: BackboneSpec, checkpoint: Checkpoin
 const loaded = new Map<string, Promise<Backbone>>();
 
 /**
- * The backbone of `spec`: from this process's memory, else its checkpoint, else pretrained now (and saved).
- * Kept for the life of the process (a few MB), so trials share one copy.
+ * The backbone of `spec` pretrained on `split`: from this process's memory, else its checkpoint, else pretrained
+ * now (and saved). Kept for the life of the process (a few MB), so trials share one copy.
  */
-export function obtainBackbone(spec: BackboneSpec, split: () => Promise<ImageSplit>, onProgress?: (p: PretrainProgress) => void): Promise<Backbone> {
-  const id = backboneId(spec);
+export function obtainBackbone(spec: BackboneSpec, split: ImageSplit, onProgress?: (p: PretrainProgress) => void): Promise<Backbone> {
+  const id = backboneId(spec, publicImages(split.train, spec));
   if (!loaded.has(id)) {
     const getting = (async () => {
       const dir = checkpointDir(id);
       try {
-        return backboneFromCheckpoint(spec, loadCheckpoint(dir), dir);
+        return backboneFromCheckpoint(id, spec, loadCheckpoint(dir), dir);
       } catch (err) {
         if (existsSync(dir)) throw err; // a damaged checkpoint is reported, never silently retrained over
       }
-      const backbone = await pretrainBackbone(spec, await split(), onProgress);
+      const backbone = await pretrainBackbone(spec, split, onProgress);
       await saveBackbone(backbone, dir);
       return backbone;
     })();

@@ -12,7 +12,7 @@ import { deriveSeed, stableHash } from '../util/canonical.ts';
 import { groupBy } from '../util/collections.ts';
 import { imageTensor, labelArray, loadSplit, selectImages, type TrialImages } from './images.ts';
 import { accuracy } from './metrics.ts';
-import { backboneSpec, obtainBackbone, publicStart } from './backbone.ts';
+import { backboneSpec, obtainBackbone, publicStart, type Backbone } from './backbone.ts';
 import { backboneMap, disposeNetwork, initNetwork, inputsOf, predict, pretrainedHead, type Network } from './network.ts';
 import { epochReporter, pretrainReporter } from './progress.ts';
 import { layerSubspace, rowProblems } from './purify.ts';
@@ -43,6 +43,8 @@ export interface Instance {
   readonly trainAcc: number;
   readonly lossInitial: number;
   readonly lossFinal: number;
+  /** Id of the pretrained backbone the features come from (none for the random convolution). */
+  readonly backboneId?: string;
   /** A of the first dense layer: the conv features of the benign inputs (shared by every trial on the network). */
   readonly subspace0: Subspace;
   readonly trainMs: number;
@@ -107,6 +109,7 @@ export async function buildInstance(task: TrialTask<NetworkExperimentConfig>, ke
     return {
       key,
       seed,
+      ...(backbone ? { backboneId: backbone.id } : {}),
       images,
       net,
       updates: trained.updates,
@@ -138,10 +141,10 @@ function withHead(net: Network, head: tf.Tensor2D | undefined): Network {
 }
 
 /** The pretrained backbone of a config (from memory or its checkpoint; pretrained and saved when absent). */
-export function backboneOf(config: Pick<NetworkExperimentConfig, 'data' | 'backbone'>) {
+export async function backboneOf(config: Pick<NetworkExperimentConfig, 'data' | 'backbone'>): Promise<Backbone> {
   if (!config.backbone) throw new RangeError('the config has no backbone');
   const spec = backboneSpec(config.backbone, config.data.dataset);
-  return obtainBackbone(spec, () => loadSplit(config.data), pretrainReporter(`${config.data.dataset} backbone cnn${spec.blocks.join('-')}`));
+  return obtainBackbone(spec, await loadSplit(config.data), pretrainReporter(`${config.data.dataset} backbone cnn${spec.blocks.join('-')}`));
 }
 
 export function disposeInstance(instance: Instance): void {

@@ -3,7 +3,6 @@ import * as z from 'zod';
 import { StoredTrial, type TrialTask } from '../core/trial.ts';
 import { solverLabel } from '../solvers/registry.ts';
 import type { Instance } from './instance.ts';
-import { backboneId, backboneSpec } from './backbone.ts';
 import { featureCount, networkShapes } from './network.ts';
 import type { NetworkExperimentConfig } from './schema.ts';
 
@@ -41,7 +40,6 @@ function shapeFields(config: NetworkExperimentConfig) {
   return {
     dataset: config.data.dataset,
     network: networkLabel(config),
-    ...(config.backbone ? { backbone: backboneId(backboneSpec(config.backbone, config.data.dataset)) } : {}),
     variant: config.purification.variant,
     solver: solverLabel(config.solver),
     train_samples: config.data.trainSamples,
@@ -54,7 +52,10 @@ function shapeFields(config: NetworkExperimentConfig) {
 
 /** `instance` is the trained network, absent when building it failed (the record then has no seed). */
 export function baseFields(task: TrialTask<NetworkExperimentConfig>, instance?: Instance): BaseFields {
-  return { key: task.key, sweep: task.sweep, cell: task.cell, trial: task.index, grid: task.grid, seed: instance?.seed ?? null, ...shapeFields(task.config) };
+  // Field order as before backbones existed (trials.jsonl bytes of random-conv experiments stay the same).
+  const { dataset, network, ...shape } = shapeFields(task.config);
+  const backbone = instance?.backboneId === undefined ? {} : { backbone: instance.backboneId };
+  return { key: task.key, sweep: task.sweep, cell: task.cell, trial: task.index, grid: task.grid, seed: instance?.seed ?? null, dataset, network, ...backbone, ...shape };
 }
 
 /** Parts laid end to end (the layers of a network as one parameter vector). */

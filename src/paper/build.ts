@@ -7,7 +7,7 @@ import { copyFileSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSyn
 import { basename, join, relative } from 'node:path';
 import { renderPage, type PageExperiment, type PageFigure } from './html.ts';
 import { svgToPdf } from './pdf.ts';
-import { backdoorTable, crossingTable, practicalTable, readResults, solverTable, toCsvText, type ExperimentResults } from './tables.ts';
+import { backdoorTable, crossingTable, defencesTable, practicalTable, readResults, solverTable, toCsvText, type ExperimentResults } from './tables.ts';
 
 export interface PaperEntry {
   readonly name: string;
@@ -55,7 +55,7 @@ export async function buildPaper(entries: readonly PaperEntry[], options: PaperO
   }
 
   const results: ExperimentResults[] = done.map((e) => readResults(e.name, e.resultsDir));
-  const tables = [crossingTable(results), practicalTable(results), backdoorTable(results), solverTable(results)].map((table) => {
+  const tables = [crossingTable(results), practicalTable(results), backdoorTable(results), defencesTable(results), solverTable(results)].map((table) => {
     const path = join(tablesDir, `${table.name}.csv`);
     writeFileSync(path, toCsvText(table));
     return { ...table, href: `tables/${table.name}.csv` };

@@ -126,6 +126,19 @@ export function backdoorTable(results: readonly ExperimentResults[]): PaperTable
   };
 }
 
+export function defencesTable(results: readonly ExperimentResults[]): PaperTable {
+  const columns = ['sweep', 'dataset', 'network', 'attack', 'poison_rate', 'defence', 'benign_inputs', 'labels_used', 'trials', 'clean_acc', 'asr', 'backdoored_acc', 'backdoored_asr', 'clean_model_acc'];
+  return {
+    name: 'backdoor-defences',
+    title: 'Backdoor defences on the same benign inputs: fine-tuning, Fine-Pruning, ANP and l1 purification',
+    caption:
+      'Mean over trials, one row per attack and defence: clean test accuracy (%) and attack success rate (ASR, %) of the defended network, ' +
+      'next to the backdoored network and the clean one. labels_used: whether the defence used the labels of its benign inputs (l1 purification does not).',
+    columns: ['experiment', ...columns],
+    rows: results.filter((r) => r.kind === 'backdoor-defences').flatMap((r) => pick(r.summary, columns, { experiment: r.name })),
+  };
+}
+
 export function solverTable(results: readonly ExperimentResults[]): PaperTable {
   const withSolvers = results.filter((r) => r.solvers.length > 0);
   const columns = withSolvers[0] ? Object.keys(withSolvers[0].solvers[0]) : ['solver'];

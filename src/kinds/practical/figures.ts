@@ -37,7 +37,9 @@ const accuracyCurves = defineFigure(
   }),
   (figure, { sweep, rows }: Context): NamedFigure[] => {
     const { panel } = figure;
-    return splitByCell(rows, ['corruption', 'variant', 'solver', panel]).map(({ label, rows: part }) => {
+    // Panels by the training or the benign inputs take both along: in a sweep over n the two vary together.
+    const inputs = panel === 'train_samples' || panel === 'subspace_inputs' ? ['train_samples', 'subspace_inputs'] : [];
+    return splitByCell(rows, ['corruption', 'variant', 'solver', panel, ...inputs]).map(({ label, rows: part }) => {
       const panelOf = (r: PracticalSummaryRow) => (panel === 'sweep' ? undefined : `${FIELD_TITLES[panel]} ${String(r[panel])}`);
       const solvers = new Set(part.map((r) => r.solver)).size > 1;
       const purified: AccuracyPoint[] = part.flatMap((r) =>
@@ -84,12 +86,14 @@ const breakdown = defineFigure(
     title,
   }),
   (figure, { sweep, config, rows }: Context): NamedFigure[] =>
-    splitByCell(rows, ['corruption', 'subspace_inputs', 'n_over_m']).flatMap(({ label, rows: part }) => {
+    // The training inputs are an axis too: when they vary, the benign inputs are the training inputs (by-samples sweeps).
+    splitByCell(rows, ['corruption', 'subspace_inputs', 'n_over_m', 'train_samples']).flatMap(({ label, rows: part }) => {
       const first = part[0];
+      const inputs = new Set(part.map((r) => r.train_samples)).size > 1 ? 'benign inputs = training inputs' : `${first.train_samples} training inputs`;
       const restored = figure.metric === 'restored_rate';
       const metric = (r: PracticalSummaryRow) => (restored ? r.restored_rate : r.success_rate);
       const what = restored ? `accuracy within ${config.purification.margin} points of clean` : 'exact recovery';
-      const subtitle = [`${first.network} on ${datasetName(first.dataset)}, ${first.train_samples} training inputs, m = ${first.params} coordinates per row`, `${what}; ${first.trials} trial(s) per cell${label ? `; ${label}` : ''}`];
+      const subtitle = [`${first.network} on ${datasetName(first.dataset)}, ${inputs}, m = ${first.params} coordinates per row`, `${what}; ${first.trials} trial(s) per cell${label ? `; ${label}` : ''}`];
       const metricName = restored ? 'restored' : 'success';
       return [
         {
