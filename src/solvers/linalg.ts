@@ -399,11 +399,15 @@ export function groupBatch(problems: readonly L1Problem[], results: (SolveResult
  */
 export function rowBlock(x: tf.Tensor2D, start: number, count: number): tf.Tensor2D {
   if (tf.getBackend() !== 'wasm') return tf.slice(x, [start, 0], [count, x.shape[1]]);
-  if (!tf.getKernel(ROW_BLOCK, 'wasm')) tf.registerKernel({ kernelName: ROW_BLOCK, backendName: 'wasm', kernelFunc: rowBlockWasm });
+  if (!rowBlockRegistered) {
+    if (!tf.getKernel(ROW_BLOCK, 'wasm')) tf.registerKernel({ kernelName: ROW_BLOCK, backendName: 'wasm', kernelFunc: rowBlockWasm });
+    rowBlockRegistered = true;
+  }
   return tf.engine().runKernel(ROW_BLOCK, { x }, { start, count }) as tf.Tensor2D;
 }
 
 const ROW_BLOCK = 'PurifyCnnRowBlock';
+let rowBlockRegistered = false;
 
 /** The wasm kernel: allocate the output first (malloc may grow the heap and detach older views), then copy. */
 interface HeapBackend {
