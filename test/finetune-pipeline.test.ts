@@ -9,6 +9,8 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { DefenceTrialRecord } from '../src/kinds/defences/records.ts';
 import type { PracticalTrialRecord } from '../src/kinds/practical/records.ts';
+import { CIFAR10_TEST_FILE, cifarTrainFile } from '../src/data/cifar.ts';
+import { makeSyntheticCifar, writeCifarBatch } from '../src/data/fixtures.ts';
 import { checkpointDir } from '../src/networks/checkpoint.ts';
 import { useBackend } from '../src/tensor/backend.ts';
 import { runConfig, writeConfig } from './helpers/experiment.ts';
@@ -123,5 +125,27 @@ describe('backdoor defences', () => {
     expect(summary[0]).toMatch(/^sweep,dataset,network,attack,target,poison_rate,defence,benign_inputs,labels_used,trials,clean_acc,asr,/);
     expect(summary).toHaveLength(11);
     expect(outcome.report.figures.map((f) => f.split('/').pop()).sort()).toEqual(['d-defences-attack-badnets.png', 'd-defences-attack-blended.png']);
+  }, 240_000);
+});
+
+describe('the fine-tuning regime on CIFAR-10 files', () => {
+  it('pretrains on the public half of a CIFAR-10 in the official binary format and purifies the fine-tuned head', async () => {
+    // Full-size batches (the loader checks 10,000 records each) of learnable synthetic images.
+    const data = mkdtempSync(join(tmpdir(), 'purify-cifar-'));
+    for (const [k, file] of [...[1, 2, 3, 4, 5].map(cifarTrainFile), CIFAR10_TEST_FILE].entries()) {
+      const set = makeSyntheticCifar(10_000, `fixture-${k}`);
+      await writeCifarBatch(join(data, file), set.pixels, set.labels);
+    }
+    const dir = tmp();
+    const config = PURIFY.replace('dataset: mnist', `dataset: cifar10, dir: ${JSON.stringify(data)}`).replace('images: 1500', 'images: 1000');
+    await runConfig(writeConfig(config), dir);
+    const records = trials<PracticalTrialRecord>(dir);
+    for (const r of records) {
+      expect(r.status).not.toBe('failed');
+      expect([r.dataset, r.network, r.features]).toEqual(['cifar10', 'cnn4-8-head', 8 * 8 * 8]);
+    }
+    const low = records.find((r) => r.corruption === 0.1)!;
+    expect(low.success).toBe(true);
+    expect(low.purified_acc).toBe(low.clean_acc);
   }, 240_000);
 });

@@ -146,7 +146,7 @@ sweeps:
 });
 
 describe('CIFAR-10 experiments without the data', () => {
-  it.each(['cifar-purify', 'cifar-backdoor'])('%s validates, then stops with exit code 2 and instructions, writing nothing', (name) => {
+  it.each(['cifar-purify', 'cifar-backdoor', 'cifar-finetune-purify', 'cifar-finetune-backdoor'])('%s validates, then stops with exit code 2 and instructions, writing nothing', (name) => {
     const empty = tmp();
     const out = join(tmp(), 'never');
     const tsx = join(ROOT, 'node_modules', '.bin', 'tsx');

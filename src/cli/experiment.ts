@@ -10,6 +10,7 @@ import { existsSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { resolve } from 'node:path';
 import yargs from 'yargs';
+import { parseStrictly, UsageError } from './usage.ts';
 import { hideBin } from 'yargs/helpers';
 import { ConfigError } from '../config/errors.ts';
 import { listExperiments } from '../config/load.ts';
@@ -33,49 +34,42 @@ const ROOT = PACKAGE_ROOT;
 const COMMAND = invokedAs('npm run experiment --');
 
 async function main(argv: string[]): Promise<number> {
-  const args = await yargs(argv)
-    .scriptName(COMMAND)
-    .usage('$0 <experiment> [options]\n\nRun a named experiment (experiments/<name>.yaml) or a config file, resuming into its output folder.')
-    .positional('experiment', { type: 'string', describe: 'experiment name or path to a .yaml/.json config' })
-    .option('out', { type: 'string', describe: `output folder (default ${INSTALLED ? './results' : 'results'}/<experiment>/)` })
-    .option('set', { type: 'string', array: true, describe: 'override a config key: --set model.width=32 (value read as YAML; repeatable)' })
-    .option('trials', { type: 'number', describe: 'trials per cell (overrides the config)' })
-    .option('workers', { type: 'number', describe: 'parallel workers (0 = one per core; results do not depend on it)' })
-    .option('backend', { type: 'string', choices: BACKENDS, describe: 'tfjs backend' })
-    .option('fresh', { type: 'boolean', default: false, describe: 'discard results already in the output folder and start over' })
-    .option('list', { type: 'boolean', default: false, describe: 'list the shipped experiments and exit' })
-    .option('dry-run', { type: 'boolean', default: false, describe: 'validate the config, print the plan, and exit' })
-    .option('max-cells', { type: 'number', default: DEFAULT_LIMITS.cells, describe: 'refuse a plan with more cells than this' })
-    .option('max-trials', { type: 'number', default: DEFAULT_LIMITS.trials, describe: 'refuse a plan with more trials than this' })
-    .option('max-memory', { type: 'number', default: Number((DEFAULT_LIMITS.memory / 1e9).toFixed(1)), describe: 'refuse a run whose workers would hold more than this many GB at once (estimate; default 80 % of this machine)' })
-    .option('repair', { type: 'boolean', default: false, describe: 'move stored lines that are not valid trial records to trials.rejected.jsonl and rerun their trials' })
-    .option('debug', { type: 'boolean', default: false, describe: 'print the stack trace of an error (also DEBUG=1)' })
-        .option('report', { type: 'boolean', default: false, describe: 'only rebuild summary.csv and figures/ from the trials already in the output folder (merging the shards\' trial files into trials.jsonl)' })
-    .option('shard', { type: 'string', describe: 'run shard I of N (I from 0) of the plan into its own trial file; inside a SLURM array read from SLURM_ARRAY_TASK_ID/SLURM_ARRAY_TASK_COUNT' })
-    .option('launcher', { type: 'string', choices: ['slurm'], describe: 'submit the sweep to a cluster: a job array of --array shards, then a merge job (--dry-run prints the sbatch scripts)' })
-    .option('array', { type: 'number', describe: 'shards (array tasks) for --launcher (or launcher.array in the config)' })
-    .option('partition', { type: 'string', describe: 'sbatch --partition (or launcher.partition)' })
-    .option('time', { type: 'string', describe: 'sbatch --time per shard (or launcher.time)' })
-    .option('cpus-per-task', { type: 'number', describe: 'sbatch --cpus-per-task; a shard runs that many workers (or launcher.cpusPerTask)' })
-    .option('mem', { type: 'string', describe: 'sbatch --mem per shard (or launcher.mem)' })
-    .option('account', { type: 'string', describe: 'sbatch --account (or launcher.account)' })
-    .option('qos', { type: 'string', describe: 'sbatch --qos (or launcher.qos)' })
-    .option('sbatch', { type: 'string', array: true, describe: 'a further sbatch option for both jobs, e.g. --sbatch=--gres=gpu:1 (repeatable; or launcher.extra)' })
-    .option('status', { type: 'boolean', default: false, describe: 'show each shard\'s progress in the output folder (and the SLURM jobs submitted into it), then exit' })
-    .example('$0 synthetic-sweep', 'run the main synthetic phase-transition sweep')
-    .example('$0 synthetic-sweep --trials 2 --set model.patches=2', 'a smaller variant (a different config: new results)')
-    .example('$0 my-config.yaml --out /tmp/run1', 'run a config file into a chosen folder')
-    .example('$0 synthetic-sweep --launcher slurm --array 8 --time 02:00:00', 'submit 8 shards as a SLURM array and a merge job')
-    .example('$0 synthetic-sweep --shard $JOB_COMPLETION_INDEX/8', 'one shard under another array launcher (then --report merges)')
-    .strictOptions()
-    .help()
-    .alias('h', 'help')
-    .version(false)
-    .wrap(Math.min(110, process.stdout.columns || 100))
-    .fail((message, err) => {
-      throw err ?? new UsageError(message);
-    })
-    .parseAsync();
+  const args = await parseStrictly(
+    yargs(argv)
+      .scriptName(COMMAND)
+      .usage('$0 <experiment> [options]\n\nRun a named experiment (experiments/<name>.yaml) or a config file, resuming into its output folder.')
+      .positional('experiment', { type: 'string', describe: 'experiment name or path to a .yaml/.json config' })
+      .option('out', { type: 'string', describe: `output folder (default ${INSTALLED ? './results' : 'results'}/<experiment>/)` })
+      .option('set', { type: 'string', array: true, describe: 'override a config key: --set model.width=32 (value read as YAML; repeatable)' })
+      .option('trials', { type: 'number', describe: 'trials per cell (overrides the config)' })
+      .option('workers', { type: 'number', describe: 'parallel workers (0 = one per core; results do not depend on it)' })
+      .option('backend', { type: 'string', choices: BACKENDS, describe: 'tfjs backend' })
+      .option('fresh', { type: 'boolean', default: false, describe: 'discard results already in the output folder and start over' })
+      .option('list', { type: 'boolean', default: false, describe: 'list the shipped experiments and exit' })
+      .option('dry-run', { type: 'boolean', default: false, describe: 'validate the config, print the plan, and exit' })
+      .option('max-cells', { type: 'number', default: DEFAULT_LIMITS.cells, describe: 'refuse a plan with more cells than this' })
+      .option('max-trials', { type: 'number', default: DEFAULT_LIMITS.trials, describe: 'refuse a plan with more trials than this' })
+      .option('max-memory', { type: 'number', default: Number((DEFAULT_LIMITS.memory / 1e9).toFixed(1)), describe: 'refuse a run whose workers would hold more than this many GB at once (estimate; default 80 % of this machine)' })
+      .option('repair', { type: 'boolean', default: false, describe: 'move stored lines that are not valid trial records to trials.rejected.jsonl and rerun their trials' })
+      .option('debug', { type: 'boolean', default: false, describe: 'print the stack trace of an error (also DEBUG=1)' })
+          .option('report', { type: 'boolean', default: false, describe: 'only rebuild summary.csv and figures/ from the trials already in the output folder (merging the shards\' trial files into trials.jsonl)' })
+      .option('shard', { type: 'string', describe: 'run shard I of N (I from 0) of the plan into its own trial file; inside a SLURM array read from SLURM_ARRAY_TASK_ID/SLURM_ARRAY_TASK_COUNT' })
+      .option('launcher', { type: 'string', choices: ['slurm'], describe: 'submit the sweep to a cluster: a job array of --array shards, then a merge job (--dry-run prints the sbatch scripts)' })
+      .option('array', { type: 'number', describe: 'shards (array tasks) for --launcher (or launcher.array in the config)' })
+      .option('partition', { type: 'string', describe: 'sbatch --partition (or launcher.partition)' })
+      .option('time', { type: 'string', describe: 'sbatch --time per shard (or launcher.time)' })
+      .option('cpus-per-task', { type: 'number', describe: 'sbatch --cpus-per-task; a shard runs that many workers (or launcher.cpusPerTask)' })
+      .option('mem', { type: 'string', describe: 'sbatch --mem per shard (or launcher.mem)' })
+      .option('account', { type: 'string', describe: 'sbatch --account (or launcher.account)' })
+      .option('qos', { type: 'string', describe: 'sbatch --qos (or launcher.qos)' })
+      .option('sbatch', { type: 'string', array: true, describe: 'a further sbatch option for both jobs, e.g. --sbatch=--gres=gpu:1 (repeatable; or launcher.extra)' })
+      .option('status', { type: 'boolean', default: false, describe: 'show each shard\'s progress in the output folder (and the SLURM jobs submitted into it), then exit' })
+      .example('$0 synthetic-sweep', 'run the main synthetic phase-transition sweep')
+      .example('$0 synthetic-sweep --trials 2 --set model.patches=2', 'a smaller variant (a different config: new results)')
+      .example('$0 my-config.yaml --out /tmp/run1', 'run a config file into a chosen folder')
+      .example('$0 synthetic-sweep --launcher slurm --array 8 --time 02:00:00', 'submit 8 shards as a SLURM array and a merge job')
+      .example('$0 synthetic-sweep --shard $JOB_COMPLETION_INDEX/8', 'one shard under another array launcher (then --report merges)')
+  );
 
   if (args.list) {
     for (const e of listExperiments(ROOT)) console.log(`${e.name.padEnd(24)} ${e.description}`);
@@ -241,10 +235,6 @@ function printPlan(name: string, plan: Plan<unknown>, outDir: string): void {
     const axes = Object.keys(plan.cells.find((c) => c.sweep === sweep)!.params);
     console.log(`  ${sweep}: ${count} cells over ${axes.join(' × ') || '(no axes)'}`);
   }
-}
-
-class UsageError extends Error {
-  override name = 'UsageError';
 }
 
 const argv = hideBin(process.argv);

@@ -9,6 +9,7 @@ import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import yargs from 'yargs';
+import { parseStrictly, UsageError } from './usage.ts';
 import { hideBin } from 'yargs/helpers';
 import { ConfigError } from '../config/errors.ts';
 import { experimentNames } from '../config/load.ts';
@@ -36,10 +37,6 @@ function paperOrder(names: readonly string[]): string[] {
   return [...names].sort((a, b) => rank(a) - rank(b) || a.localeCompare(b));
 }
 
-class UsageError extends Error {
-  override name = 'UsageError';
-}
-
 interface Planned {
   readonly name: string;
   readonly resolved: ResolvedExperiment;
@@ -56,26 +53,19 @@ function pendingTrials(keys: readonly string[], trials: string): number {
 }
 
 async function paper(argv: string[]): Promise<number> {
-  const args = await yargs(argv)
-    .scriptName('npm run paper --')
-    .usage('$0 [options]\n\nRun every shipped experiment in turn (resuming into its results folder), then build the paper:\nindex.html, figures/ (PNG, SVG, PDF, vega-lite spec) and tables/ (CSV).')
-    .option('quick', { type: 'boolean', default: false, describe: "each experiment's quick variant (its quick: block), results in results/quick/<name>/" })
-    .option('only', { type: 'string', describe: 'comma-separated experiment names (default: all of experiments/)' })
-    .option('out', { type: 'string', describe: 'paper folder (default results/paper/; rebuilt whole each time)' })
-    .option('results', { type: 'string', describe: 'folder of the experiments\' results folders (default results/, with --quick results/quick/)' })
-    .option('workers', { type: 'number', describe: 'parallel workers per experiment (0 = one per core; results do not depend on it)' })
-    .option('report-only', { type: 'boolean', default: false, describe: 'run nothing: build the paper from the results already there' })
-    .example('$0 --quick', 'the whole paper from the quick variants (minutes)')
-    .example('$0 --only synthetic-sweep,compare-solvers', 'two experiments, full size')
-    .strictOptions()
-    .help()
-    .alias('h', 'help')
-    .version(false)
-    .wrap(Math.min(110, process.stdout.columns || 100))
-    .fail((message, err) => {
-      throw err ?? new UsageError(message);
-    })
-    .parseAsync();
+  const args = await parseStrictly(
+    yargs(argv)
+      .scriptName('npm run paper --')
+      .usage('$0 [options]\n\nRun every shipped experiment in turn (resuming into its results folder), then build the paper:\nindex.html, figures/ (PNG, SVG, PDF, vega-lite spec) and tables/ (CSV).')
+      .option('quick', { type: 'boolean', default: false, describe: "each experiment's quick variant (its quick: block), results in results/quick/<name>/" })
+      .option('only', { type: 'string', describe: 'comma-separated experiment names (default: all of experiments/)' })
+      .option('out', { type: 'string', describe: 'paper folder (default results/paper/; rebuilt whole each time)' })
+      .option('results', { type: 'string', describe: 'folder of the experiments\' results folders (default results/, with --quick results/quick/)' })
+      .option('workers', { type: 'number', describe: 'parallel workers per experiment (0 = one per core; results do not depend on it)' })
+      .option('report-only', { type: 'boolean', default: false, describe: 'run nothing: build the paper from the results already there' })
+      .example('$0 --quick', 'the whole paper from the quick variants (minutes)')
+      .example('$0 --only synthetic-sweep,compare-solvers', 'two experiments, full size')
+  );
   if (args._.length > 0) throw new UsageError(`unexpected argument(s) ${args._.join(' ')}; select experiments with --only`);
 
   const quick = args.quick;

@@ -74,6 +74,43 @@ export async function runPerNetwork<C extends NetworkExperimentConfig, R extends
   return tasks.map((t) => records.get(t.key)!);
 }
 
+/** What the trials of one network share beyond it (e.g. an attack), freed with it. */
+export interface Shared {
+  release(): void;
+}
+
+/**
+ * Build the network of a group of trials and what they share beyond it (`prepare`), run them (`body`), then free
+ * both. When building fails, every trial of the group becomes a record that says why (`failed`), not an error.
+ */
+export async function onNetwork<C extends NetworkExperimentConfig, S extends Shared, R>(
+  tasks: readonly TrialTask<C>[],
+  key: string,
+  prepare: (instance: Instance) => Promise<S>,
+  body: (instance: Instance, shared: S) => Promise<R[]>,
+  failed: (task: TrialTask<C>, message: string) => R,
+): Promise<R[]> {
+  let instance: Instance | undefined;
+  let shared: S;
+  try {
+    instance = await buildInstance(tasks[0], key);
+    shared = await prepare(instance);
+  } catch (err) {
+    if (instance) disposeInstance(instance);
+    const message = err instanceof Error ? err.message : String(err);
+    return tasks.map((t) => failed(t, message));
+  }
+  try {
+    return await body(instance, shared);
+  } finally {
+    shared.release();
+    disposeInstance(instance);
+  }
+}
+
+/** Nothing shared beyond the network. */
+export const NOTHING_SHARED: Shared = { release: () => {} };
+
 /** Seed of the clean network (initialisation, training subset, minibatch order): not of how it is evaluated. */
 export function networkSeed(task: TrialTask<NetworkExperimentConfig>): number {
   const { data, network, training, backbone } = task.config;

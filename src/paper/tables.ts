@@ -104,39 +104,39 @@ function pick(rows: readonly Row[], columns: readonly string[], extra: Row): Row
   return rows.map((row) => ({ ...extra, ...Object.fromEntries(columns.map((c) => [c, row[c] ?? null])) }));
 }
 
-export function practicalTable(results: readonly ExperimentResults[]): PaperTable {
-  const columns = ['sweep', 'dataset', 'network', 'variant', 'solver', 'train_samples', 'subspace_inputs', 'n_over_m', 'corruption', 'trials', 'clean_acc', 'contaminated_acc', 'purified_acc', 'restored_rate', 'success_rate', 'theory_corruption'];
+/** The summary rows of every experiment of one kind, in the given columns, prefixed by the experiment's name. */
+function kindTable(results: readonly ExperimentResults[], kind: string, table: Omit<PaperTable, 'rows' | 'columns'>, columns: readonly string[]): PaperTable {
   return {
+    ...table,
+    columns: ['experiment', ...columns],
+    rows: results.filter((r) => r.kind === kind).flatMap((r) => pick(r.summary, columns, { experiment: r.name })),
+  };
+}
+
+export function practicalTable(results: readonly ExperimentResults[]): PaperTable {
+  return kindTable(results, 'practical', {
     name: 'practical-accuracy',
     title: 'Practical networks: test accuracy (%) clean, contaminated and purified',
     caption: 'Mean test accuracy over trials per cell (summary.csv of each practical experiment). restored_rate: share of trials whose purified accuracy is within the margin of clean; success_rate: share recovered exactly (relative error ≤ tolerance).',
-    columns: ['experiment', ...columns],
-    rows: results.filter((r) => r.kind === 'practical').flatMap((r) => pick(r.summary, columns, { experiment: r.name })),
-  };
+  }, ['sweep', 'dataset', 'network', 'variant', 'solver', 'train_samples', 'subspace_inputs', 'n_over_m', 'corruption', 'trials', 'clean_acc', 'contaminated_acc', 'purified_acc', 'restored_rate', 'success_rate', 'theory_corruption']);
 }
 
 export function backdoorTable(results: readonly ExperimentResults[]): PaperTable {
-  const columns = ['sweep', 'dataset', 'variant', 'subspace_inputs', 'poison_rate', 'trials', 'clean_acc', 'contaminated_acc', 'asr_before', 'purified_acc', 'asr_after', 'baseline_clean_acc', 'baseline_asr_after'];
-  return {
+  return kindTable(results, 'backdoor', {
     name: 'backdoor',
     title: 'Backdoor defence: purification from benign inputs vs fine-tuning',
     caption: 'Mean over trials: clean accuracy (%) and attack success rate (ASR, %) of the backdoored head before and after purification, next to fine-tuning the backdoored head on the same benign inputs (baseline).',
-    columns: ['experiment', ...columns],
-    rows: results.filter((r) => r.kind === 'backdoor').flatMap((r) => pick(r.summary, columns, { experiment: r.name })),
-  };
+  }, ['sweep', 'dataset', 'variant', 'subspace_inputs', 'poison_rate', 'trials', 'clean_acc', 'contaminated_acc', 'asr_before', 'purified_acc', 'asr_after', 'baseline_clean_acc', 'baseline_asr_after']);
 }
 
 export function defencesTable(results: readonly ExperimentResults[]): PaperTable {
-  const columns = ['sweep', 'dataset', 'network', 'attack', 'poison_rate', 'defence', 'benign_inputs', 'labels_used', 'trials', 'clean_acc', 'asr', 'backdoored_acc', 'backdoored_asr', 'clean_model_acc'];
-  return {
+  return kindTable(results, 'backdoor-defences', {
     name: 'backdoor-defences',
     title: 'Backdoor defences on the same benign inputs: fine-tuning, Fine-Pruning, ANP and l1 purification',
     caption:
       'Mean over trials, one row per attack and defence: clean test accuracy (%) and attack success rate (ASR, %) of the defended network, ' +
       'next to the backdoored network and the clean one. labels_used: whether the defence used the labels of its benign inputs (l1 purification does not).',
-    columns: ['experiment', ...columns],
-    rows: results.filter((r) => r.kind === 'backdoor-defences').flatMap((r) => pick(r.summary, columns, { experiment: r.name })),
-  };
+  }, ['sweep', 'dataset', 'network', 'attack', 'poison_rate', 'defence', 'benign_inputs', 'labels_used', 'trials', 'clean_acc', 'asr', 'backdoored_acc', 'backdoored_asr', 'clean_model_acc']);
 }
 
 export function solverTable(results: readonly ExperimentResults[]): PaperTable {

@@ -4,10 +4,9 @@
  */
 import * as z from 'zod';
 import { defineFigure, type FigureContext, type NamedFigure } from '../../core/kind.ts';
-import { datasetName, splitByCell } from '../../networks/labels.ts';
-import { barsSpec, type BarValue } from '../../report/figures/bars.ts';
+import { backdoorBarsSpec, datasetName, splitByCell } from '../../networks/labels.ts';
+import type { BarValue } from '../../report/figures/bars.ts';
 import { figureName } from '../../report/figures/split.ts';
-import { PANEL } from '../../report/figures/style.ts';
 import type { BackdoorTrialRecord } from './records.ts';
 import type { BackdoorSummaryRow } from './summary.ts';
 
@@ -27,20 +26,15 @@ const backdoorBars = defineFigure(
     add('backdoored', first.contaminated_acc, first.asr_before);
     for (const r of part) add(`purified (${r.variant})`, r.purified_acc, r.asr_after);
     add('fine-tuned (baseline)', first.baseline_clean_acc, first.baseline_asr_after);
-    // Room for every category label at angle 0 (the shared default width cuts them off); vega estimates text
-    // width without a canvas (≈ 0.8 em per character).
-    const categories = new Set(bars.map((b) => b.category)).size;
-    const spec = barsSpec({
-      title: figure.title || `Backdoor removal on ${datasetName(first.dataset)}: purification vs fine-tuning`,
-      subtitle: [
+    const spec = backdoorBarsSpec(
+      figure.title || `Backdoor removal on ${datasetName(first.dataset)}: purification vs fine-tuning`,
+      [
         `${first.network}, trigger → class ${first.target}, poison rate ${first.poison_rate}; ${first.subspace_inputs} benign inputs (purification: unlabeled; fine-tuning: labelled)`,
         `${first.trials} trial(s)${label ? `; ${label}` : ''}`,
       ],
       bars,
-      metricTitle: 'metric',
-      labelLimit: 300,
-      width: Math.max(PANEL.width, 175 * categories),
-    });
+      175,
+    );
     return { name: figureName(sweep, 'backdoor', label), spec };
   }),
 );

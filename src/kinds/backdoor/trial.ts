@@ -12,7 +12,7 @@ import type { TrialTask } from '../../core/trial.ts';
 import { purifyChains, type Chain } from '../../networks/chains.ts';
 import { networkHooks } from '../../networks/hooks.ts';
 import { attackSuccess, fineTune } from '../../networks/finetune.ts';
-import { accuracyOf, buildInstance, denseFrom, disposeInstance, featuresOf, offSubspace, runPerNetwork, type HostLayer, type Instance } from '../../networks/instance.ts';
+import { accuracyOf, denseFrom, featuresOf, offSubspace, onNetwork, runPerNetwork, type HostLayer, type Instance, type Shared } from '../../networks/instance.ts';
 import { worstLayer, type PurifiedLayer } from '../../networks/purify.ts';
 import { baseFields, concat } from '../../networks/records.ts';
 import { relativeError } from '../../recovery/measure.ts';
@@ -28,7 +28,7 @@ import type { BackdoorConfig } from './schema.ts';
 export const NETWORK = networkHooks<BackdoorConfig>((config) => ({ backdoor: config.backdoor }));
 
 /** What every trial on one backdoored network shares: the attack, the baseline defence and their scores. */
-interface Attacked {
+interface Attacked extends Shared {
   readonly backdoored: HostLayer[];
   readonly poisonedCount: number;
   readonly triggeredTest: tf.Tensor2D;
@@ -47,18 +47,8 @@ export function runBackdoorTrials(tasks: readonly TrialTask<BackdoorConfig>[], s
   return runPerNetwork(tasks, NETWORK.key, (group) => runOnNetwork(group, solvers));
 }
 
-async function runOnNetwork(tasks: readonly TrialTask<BackdoorConfig>[], solvers: SolverPool): Promise<BackdoorTrialRecord[]> {
-  let instance: Instance | undefined;
-  let attacked: Attacked | undefined;
-  try {
-    instance = await buildInstance(tasks[0], NETWORK.key(tasks[0]));
-    attacked = await attack(instance, tasks[0], solvers);
-  } catch (err) {
-    if (instance) disposeInstance(instance);
-    const message = err instanceof Error ? err.message : String(err);
-    return tasks.map((t) => failedRecord(t, message));
-  }
-  try {
+function runOnNetwork(tasks: readonly TrialTask<BackdoorConfig>[], solvers: SolverPool): Promise<BackdoorTrialRecord[]> {
+  return onNetwork(tasks, NETWORK.key(tasks[0]), (instance) => attack(instance, tasks[0], solvers), async (instance, attacked) => {
     const chains = new Map<string, Chain>();
     for (const task of tasks) {
       const chain = chainOf(task, instance, attacked);
@@ -74,10 +64,7 @@ async function runOnNetwork(tasks: readonly TrialTask<BackdoorConfig>[], solvers
       records.push(measuredRecord(task, instance, attacked, layers, scores.get(id)!));
     }
     return records;
-  } finally {
-    attacked.triggeredTest.dispose();
-    disposeInstance(instance);
-  }
+  }, failedRecord);
 }
 
 /** Poisoned fine-tuning of the clean network, and the fine-tuning defence on the benign inputs. */
@@ -109,6 +96,7 @@ async function attack(instance: Instance, task: TrialTask<BackdoorConfig>, solve
       attackOff: await offSubspace(instance, change, solvers, 'attack'),
       attackMs,
       finetuneMs,
+      release: () => triggeredTest.dispose(),
     };
   } catch (err) {
     triggeredTest.dispose();

@@ -4,10 +4,9 @@
  */
 import * as z from 'zod';
 import { defineFigure, type FigureContext, type NamedFigure } from '../../core/kind.ts';
-import { datasetName } from '../../networks/labels.ts';
-import { barsSpec, type BarValue } from '../../report/figures/bars.ts';
+import { backdoorBarsSpec, datasetName } from '../../networks/labels.ts';
+import type { BarValue } from '../../report/figures/bars.ts';
 import { figureName, splitRows } from '../../report/figures/split.ts';
-import { PANEL } from '../../report/figures/style.ts';
 import type { DefenceTrialRecord } from './records.ts';
 import type { DefenceSummaryRow } from './summary.ts';
 
@@ -36,18 +35,15 @@ const defenceBars = defineFigure(
         if (r.clean_acc !== null) bars.push({ category, metric: 'clean test accuracy', value: r.clean_acc });
         if (r.asr !== null) bars.push({ category, metric: 'attack success rate', value: r.asr });
       }
-      const categories = new Set(bars.map((b) => b.category)).size;
-      const spec = barsSpec({
-        title: figure.title || `Backdoor defences on ${datasetName(first.dataset)}: ${first.attack} attack`,
-        subtitle: [
+      const spec = backdoorBarsSpec(
+        figure.title || `Backdoor defences on ${datasetName(first.dataset)}: ${first.attack} attack`,
+        [
           `${first.network}, trigger → class ${first.target}, poison rate ${first.poison_rate}; every defence has the same ${first.benign_inputs} benign inputs (* = without their labels)`,
           `${first.trials} trial(s)${label ? `; ${label}` : ''}`,
         ],
         bars,
-        metricTitle: 'metric',
-        labelLimit: 300,
-        width: Math.max(PANEL.width, 150 * categories),
-      });
+        150,
+      );
       return { name: figureName(sweep, 'defences', label), spec };
     }),
 );

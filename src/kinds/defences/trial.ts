@@ -14,7 +14,7 @@ import { purifyChains, type Chain } from '../../networks/chains.ts';
 import { attackSuccess, fineTune } from '../../networks/finetune.ts';
 import { networkHooks } from '../../networks/hooks.ts';
 import { labelArray } from '../../networks/images.ts';
-import { accuracyOf, buildInstance, denseFrom, disposeInstance, featuresOf, runPerNetwork, type HostLayer, type Instance } from '../../networks/instance.ts';
+import { accuracyOf, denseFrom, featuresOf, onNetwork, runPerNetwork, type HostLayer, type Instance, type Shared } from '../../networks/instance.ts';
 import { poisonSet, withTrigger, type Trigger } from '../../networks/poison.ts';
 import { worstLayer, type PurifiedLayer } from '../../networks/purify.ts';
 import { baseFields, concat } from '../../networks/records.ts';
@@ -31,7 +31,7 @@ import type { AttackConfig, DefenceConfig, DefenceName } from './schema.ts';
 export const NETWORK = networkHooks<DefenceConfig>((config) => ({ attack: config.attack }));
 
 /** What every trial on one backdoored network shares. */
-interface Attacked {
+interface Attacked extends Shared {
   readonly backdoored: HostLayer[];
   readonly poisonedCount: number;
   readonly triggeredTest: tf.Tensor2D;
@@ -55,29 +55,13 @@ export function runDefenceTrials(tasks: readonly TrialTask<DefenceConfig>[], sol
   return runPerNetwork(tasks, NETWORK.key, (group) => runOnNetwork(group, solvers));
 }
 
-async function runOnNetwork(tasks: readonly TrialTask<DefenceConfig>[], solvers: SolverPool): Promise<DefenceTrialRecord[]> {
-  let instance: Instance | undefined;
-  let attacked: Attacked | undefined;
-  try {
-    instance = await buildInstance(tasks[0], NETWORK.key(tasks[0]));
-    attacked = await attack(instance, tasks[0]);
-  } catch (err) {
-    if (instance) disposeInstance(instance);
-    const message = err instanceof Error ? err.message : String(err);
-    return tasks.map((t) => failedRecord(t, message));
-  }
-  try {
+function runOnNetwork(tasks: readonly TrialTask<DefenceConfig>[], solvers: SolverPool): Promise<DefenceTrialRecord[]> {
+  return onNetwork(tasks, NETWORK.key(tasks[0]), (instance) => attack(instance, tasks[0]), async (instance, attacked) => {
     const purified = await purify(tasks, instance, attacked, solvers);
     const records: DefenceTrialRecord[] = [];
-    for (const task of tasks) {
-      const defended = await defend(task, instance, attacked, purified);
-      records.push(measuredRecord(task, instance, attacked, defended));
-    }
+    for (const task of tasks) records.push(measuredRecord(task, instance, attacked, await defend(task, instance, attacked, purified)));
     return records;
-  } finally {
-    attacked.triggeredTest.dispose();
-    disposeInstance(instance);
-  }
+  }, failedRecord);
 }
 
 export function triggerOf(attack: AttackConfig): Trigger {
@@ -103,6 +87,7 @@ async function attack(instance: Instance, task: TrialTask<DefenceConfig>): Promi
       acc: await accuracyOf(instance.testFeatures, instance.testLabels, denseFrom(instance, backdoored)),
       asr: await attackSuccess(instance, triggeredTest, backdoored, spec.target),
       ms,
+      release: () => triggeredTest.dispose(),
     };
   } catch (err) {
     triggeredTest.dispose();

@@ -9,7 +9,7 @@
 import type { TrialTask } from '../../core/trial.ts';
 import { purifyChains, type Chain } from '../../networks/chains.ts';
 import { networkHooks } from '../../networks/hooks.ts';
-import { accuracyOf, buildInstance, denseFrom, disposeInstance, offSubspace, runPerNetwork, type Instance } from '../../networks/instance.ts';
+import { accuracyOf, denseFrom, NOTHING_SHARED, offSubspace, onNetwork, runPerNetwork, type Instance } from '../../networks/instance.ts';
 import { detection } from '../../networks/metrics.ts';
 import { worstLayer, type PurifiedLayer } from '../../networks/purify.ts';
 import { baseFields, concat } from '../../networks/records.ts';
@@ -37,15 +37,8 @@ export function runPracticalTrials(tasks: readonly TrialTask<PracticalConfig>[],
   return runPerNetwork(tasks, NETWORK.key, (group) => runOnNetwork(group, solvers));
 }
 
-async function runOnNetwork(tasks: readonly TrialTask<PracticalConfig>[], solvers: SolverPool): Promise<PracticalTrialRecord[]> {
-  let instance: Instance;
-  try {
-    instance = await buildInstance(tasks[0], NETWORK.key(tasks[0]));
-  } catch (err) {
-    const message = err instanceof Error ? err.message : String(err);
-    return tasks.map((t) => failedRecord(t, message));
-  }
-  try {
+function runOnNetwork(tasks: readonly TrialTask<PracticalConfig>[], solvers: SolverPool): Promise<PracticalTrialRecord[]> {
+  return onNetwork(tasks, NETWORK.key(tasks[0]), async () => NOTHING_SHARED, async (instance) => {
     const off = await offSubspace(instance, instance.hostUpdates.map((u) => u.values), solvers, 'clean');
     const contaminations = new Map<string, Contamination>();
     for (const task of tasks) {
@@ -67,9 +60,7 @@ async function runOnNetwork(tasks: readonly TrialTask<PracticalConfig>[], solver
       records.push(measuredRecord(task, instance, contaminations.get(contaminationKey(task))!, layers, scored.get(chain.id)!, off));
     }
     return records;
-  } finally {
-    disposeInstance(instance);
-  }
+  }, failedRecord);
 }
 
 /** The corruption of a trial depends on the network and the contamination spec, not on variant or solver. */
