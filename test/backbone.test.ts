@@ -84,20 +84,15 @@ describe('conv3x3 (padding 1, stride 1) and its gradients', () => {
       tf.tensor4d(W, [3, 3, C, O]),
     ]).map((t) => t.dataSync());
     const h = 1e-2; // the loss is linear in each argument, so central differences are exact up to float32 rounding
-    for (const k of [0, 7, 20, 53]) {
-      const up = Float32Array.from(W);
-      const down = Float32Array.from(W);
+    const central = (values: Float32Array, k: number, loss: (v: Float32Array) => number) => {
+      const up = Float32Array.from(values);
+      const down = Float32Array.from(values);
       up[k] += h;
       down[k] -= h;
-      expect(gW[k]).toBeCloseTo((loss(x, up) - loss(x, down)) / (2 * h), 2);
-    }
-    for (const k of [0, 11, 59, 100]) {
-      const up = Float32Array.from(x);
-      const down = Float32Array.from(x);
-      up[k] += h;
-      down[k] -= h;
-      expect(gx[k]).toBeCloseTo((loss(up, W) - loss(down, W)) / (2 * h), 2);
-    }
+      return (loss(up) - loss(down)) / (2 * h);
+    };
+    for (const k of [0, 7, 20, 53]) expect(gW[k]).toBeCloseTo(central(W, k, (v) => loss(x, v)), 2);
+    for (const k of [0, 11, 59, 100]) expect(gx[k]).toBeCloseTo(central(x, k, (v) => loss(v, W)), 2);
   });
 });
 

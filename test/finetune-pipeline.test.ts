@@ -31,14 +31,17 @@ const trials = <T>(dir: string): T[] => readFileSync(join(dir, 'trials.jsonl'), 
 /** A 2-block backbone with 4 and 8 channels (F = 7·7·8 = 392, head m = 393) pretrained on 1500 public images. */
 const BACKBONE = `backbone: { blocks: [4, 8], images: 1500, epochs: 1, batchSize: 50, optimizer: adam, lr: 0.003 }`;
 
-const PURIFY = `
-kind: practical
-seed: 5
+/** One trial per cell in one worker, the tiny backbone, n MNIST images fine-tuning its head. */
+const header = (kind: string, seed: number, n: number) => `
+kind: ${kind}
+seed: ${seed}
 trials: 1
 workers: 1
 ${BACKBONE}
-data: { dataset: mnist, trainSamples: 60, testSamples: 500 }
-training: { epochs: 20, lr: 0.001 }
+data: { dataset: mnist, trainSamples: ${n}, testSamples: 500 }
+training: { epochs: 20, lr: 0.001 }`;
+
+const PURIFY = `${header('practical', 5, 60)}
 contamination: { relativeTo: params, scale: 1 }
 solver: { name: admm, maxIterations: 1000 }
 sweeps:
@@ -81,14 +84,7 @@ describe('fine-tuning a head on a pretrained backbone', () => {
   }, 240_000);
 });
 
-const DEFENCES = `
-kind: backdoor-defences
-seed: 9
-trials: 1
-workers: 1
-${BACKBONE}
-data: { dataset: mnist, trainSamples: 100, testSamples: 500 }
-training: { epochs: 20, lr: 0.001 }
+const DEFENCES = `${header('backdoor-defences', 9, 100)}
 attack: { poisonRate: 0.2, epochs: 10 }
 defence: { epochs: 5, anp: { steps: 50 } }
 solver: { name: admm, maxIterations: 1000 }

@@ -14,7 +14,7 @@ import { writeReport } from '../src/report/write.ts';
 import { acquireLock, LockHeld } from '../src/runner/lock.ts';
 import { readResults } from '../src/runner/run.ts';
 import { writeAtomic } from '../src/util/atomic.ts';
-import { ROOT, TINY, resultsWithoutTiming, runConfig, writeConfig } from './helpers/experiment.ts';
+import { ROOT, TINY, resultsWithoutTiming, runConfig, writeConfig, tinyReference } from './helpers/experiment.ts';
 
 const tmp = () => mkdtempSync(join(tmpdir(), 'purify-safe-'));
 // node --import tsx rather than the tsx wrapper: the wrapper SIGKILLs a child that does not answer SIGINT within 30 ms.
@@ -46,10 +46,7 @@ let referenceDir: string;
 let reference: string;
 
 beforeAll(async () => {
-  config = writeConfig(TINY);
-  referenceDir = join(tmp(), 'reference');
-  await runConfig(config, referenceDir);
-  reference = resultsWithoutTiming(join(referenceDir, 'trials.jsonl'));
+  ({ config, dir: referenceDir, results: reference } = await tinyReference());
 });
 
 /** A copy of the finished reference folder, to damage. */

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { KINDS } from '../src/kinds/index.ts';
 import { resolveExperiment } from '../src/plan/resolve.ts';
-import { ROOT, TINY, resultsWithoutTiming, runConfig, writeConfig } from './helpers/experiment.ts';
+import { ROOT, TINY, resultsWithoutTiming, runConfig, writeConfig, tinyReference } from './helpers/experiment.ts';
 
 const tmp = () => mkdtempSync(join(tmpdir(), 'purify-run-'));
 let config: string;
@@ -13,10 +13,7 @@ let reference: string;
 let referenceDir: string;
 
 beforeAll(async () => {
-  config = writeConfig(TINY);
-  referenceDir = join(tmp(), 'reference');
-  await runConfig(config, referenceDir);
-  reference = resultsWithoutTiming(join(referenceDir, 'trials.jsonl'));
+  ({ config, dir: referenceDir, results: reference } = await tinyReference());
 });
 
 describe('a run and its output folder', () => {

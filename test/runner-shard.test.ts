@@ -10,7 +10,7 @@ import { writeReport } from '../src/report/write.ts';
 import { runExperiment } from '../src/runner/run.ts';
 import { describeUnfinished, mergeShards, parseShard, shardFiles, shardFromEnv, splitShards } from '../src/runner/shard.ts';
 import { makeUnits } from '../src/runner/units.ts';
-import { ROOT, TINY, resultsWithoutTiming, runConfig, writeConfig } from './helpers/experiment.ts';
+import { ROOT, resultsWithoutTiming, runConfig, tinyReference } from './helpers/experiment.ts';
 
 const tmp = () => mkdtempSync(join(tmpdir(), 'purify-shard-'));
 /** summary.csv without its timing column. */
@@ -79,9 +79,7 @@ describe('shards merged', () => {
   let local: string;
 
   beforeAll(async () => {
-    config = writeConfig(TINY);
-    local = join(tmp(), 'local');
-    await runConfig(config, local);
+    ({ config, dir: local } = await tinyReference());
   });
 
   async function runShards(dir: string, count: number, only?: number[]) {

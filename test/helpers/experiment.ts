@@ -49,3 +49,11 @@ export function resultsWithoutTiming(path: string): string {
     .map((line) => JSON.stringify(JSON.parse(line), (key, value) => (key.endsWith('_ms') || key.endsWith('_at') ? undefined : value)))
     .join('\n');
 }
+
+/** TINY run once into a fresh folder: its config file, the folder, and its trials.jsonl without timings. */
+export async function tinyReference(): Promise<{ config: string; dir: string; results: string }> {
+  const config = writeConfig(TINY);
+  const dir = join(mkdtempSync(join(tmpdir(), 'purify-reference-')), 'reference');
+  await runConfig(config, dir);
+  return { config, dir, results: resultsWithoutTiming(join(dir, 'trials.jsonl')) };
+}
