@@ -1,7 +1,6 @@
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
+import { withTempFolder } from './helpers/temp.ts';
 import { DataFormatError, labelHistogram, type ImageSet } from '../src/data/dataset.ts';
 import { FASHION_CLASSES, loadFashionMnist, parseClassJson } from '../src/data/fashion.ts';
 import { writeIdxImages, writeIdxLabels } from '../src/data/fixtures.ts';
@@ -9,12 +8,7 @@ import { loadDataset } from '../src/data/index.ts';
 import { IDX_FILES } from '../src/data/mnist.ts';
 
 let dir: string;
-beforeAll(async () => {
-  dir = await mkdtemp(join(tmpdir(), 'purify-fashion-'));
-});
-afterAll(async () => {
-  await rm(dir, { recursive: true, force: true });
-});
+withTempFolder('purify-fashion-', (path) => (dir = path));
 
 function meanPixel(set: ImageSet): number {
   let sum = 0;

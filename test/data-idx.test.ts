@@ -1,8 +1,8 @@
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
+import { withTempFolder } from './helpers/temp.ts';
 import {
   DataFormatError,
   DataUnavailableError,
@@ -21,12 +21,7 @@ import { IDX_FILES, loadMnist, mnistPackageDir } from '../src/data/mnist.ts';
 import { allInOrder } from '../src/util/all-in-order.ts';
 
 let dir: string;
-beforeAll(async () => {
-  dir = await mkdtemp(join(tmpdir(), 'purify-idx-'));
-});
-afterAll(async () => {
-  await rm(dir, { recursive: true, force: true });
-});
+withTempFolder('purify-idx-', (path) => (dir = path));
 
 function ramp(n: number): Uint8Array {
   return Uint8Array.from({ length: n }, (_, i) => (i * 37) % 256);

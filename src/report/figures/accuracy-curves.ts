@@ -1,7 +1,7 @@
 // Test accuracy against corruption fraction for the contaminated network and each purified variant,
 // with the clean network's accuracy as a dashed reference line; optionally one panel per setting.
 import type { TopLevelSpec } from 'vega-lite';
-import { SERIES_PALETTE, distinctInOrder, expandToPanels, extent, kindFilter, panelled } from './style.ts';
+import { SERIES_PALETTE, distinctInOrder, expandToPanels, extent, kindFilter, panelled, referenceRule } from './style.ts';
 
 export interface AccuracyPoint {
   /** e.g. 'contaminated', 'purified: project', 'purified: detect-replace' */
@@ -77,7 +77,8 @@ export function accuracyCurvesSpec(input: AccuracyCurvesInput): TopLevelSpec {
     panels,
     panelTitle: input.panelTitle,
     columns: input.columns,
-    layers: [...(cleanRows.length > 0 ? [cleanLayer(y)] : []), variantLayer(input, x, y, variants)],
+    // The clean line first, so the curves sit on top of it.
+    layers: [...(cleanRows.length > 0 ? [referenceRule('clean', { y }, CLEAN_COLOR, 1.5)] : []), variantLayer(input, x, y, variants)],
   });
 }
 
@@ -99,19 +100,3 @@ function variantLayer(input: AccuracyCurvesInput, x: object, y: object, variants
   };
 }
 
-// Drawn first so the curves sit on top of the reference line.
-function cleanLayer(y: object): object {
-  return {
-    transform: [kindFilter('clean')],
-    mark: { type: 'rule', strokeDash: [6, 4], strokeWidth: 1.5 },
-    encoding: {
-      y,
-      stroke: {
-        field: 'label',
-        type: 'nominal',
-        scale: { range: [CLEAN_COLOR] },
-        legend: { title: null, symbolType: 'stroke', symbolDash: [6, 4], symbolStrokeWidth: 1.5 },
-      },
-    },
-  };
-}

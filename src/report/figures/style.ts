@@ -119,3 +119,23 @@ export function expandToPanels<T extends { panel?: string }>(marks: readonly T[]
   if (panels.length === 0) return marks.map((m) => ({ ...m }));
   return marks.flatMap((m) => (m.panel === undefined ? panels.map((panel) => ({ ...m, panel })) : [{ ...m }]));
 }
+
+/**
+ * A dashed reference rule (the clean accuracy, the theory's ε*) at the rows of `kind`, positioned by `position`
+ * (an x or a y encoding). A categorical stroke channel with one value gives it its own legend entry.
+ */
+export function referenceRule(kind: string, position: { readonly x: object } | { readonly y: object }, color: string, strokeWidth: number): object {
+  return {
+    transform: [kindFilter(kind)],
+    mark: { type: 'rule', strokeDash: [6, 4], strokeWidth },
+    encoding: {
+      ...position,
+      stroke: {
+        field: 'label',
+        type: 'nominal',
+        scale: { range: [color] },
+        legend: { title: null, symbolType: 'stroke', symbolDash: [6, 4], symbolStrokeWidth: strokeWidth },
+      },
+    },
+  };
+}

@@ -1,7 +1,7 @@
 // Success rate of exact recovery against corruption fraction, one line per series (e.g. solver),
 // with the theory critical fraction as a dashed red rule; optionally one panel per width / size.
 import type { TopLevelSpec } from 'vega-lite';
-import { SERIES_PALETTE, THEORY_COLOR, distinctInOrder, expandToPanels, extent, kindFilter, panelled } from './style.ts';
+import { SERIES_PALETTE, THEORY_COLOR, distinctInOrder, expandToPanels, extent, kindFilter, panelled, referenceRule } from './style.ts';
 
 export interface SuccessPoint {
   series: string;
@@ -64,7 +64,7 @@ export function successCurvesSpec(input: SuccessCurvesInput): TopLevelSpec {
     columns: input.columns,
     layers: [
       seriesLayer(input, x, distinctInOrder(input.points.map((p) => p.series))),
-      ...(theoryRows.length > 0 ? [theoryLayer(x)] : []),
+      ...(theoryRows.length > 0 ? [referenceRule('theory', { x }, THEORY_COLOR, 2)] : []),
     ],
   });
 }
@@ -97,19 +97,3 @@ function seriesLayer(input: SuccessCurvesInput, x: object, series: string[]): ob
   };
 }
 
-function theoryLayer(x: object): object {
-  return {
-    transform: [kindFilter('theory')],
-    mark: { type: 'rule', strokeDash: [6, 4], strokeWidth: 2 },
-    encoding: {
-      x,
-      // A categorical stroke channel (one value) puts the theory line in its own legend entry.
-      stroke: {
-        field: 'label',
-        type: 'nominal',
-        scale: { range: [THEORY_COLOR] },
-        legend: { title: null, symbolType: 'stroke', symbolDash: [6, 4], symbolStrokeWidth: 2 },
-      },
-    },
-  };
-}
