@@ -38,7 +38,7 @@ describe('ANP', () => {
     [-4, 4, 0, 20, 0],
     [4, -4, 0, -20, 0],
   ]);
-  const opts = { eps: 0.4, alpha: 0.2, lr: 0.2, steps: 60, batchSize: 16, threshold: 0.2 };
+  const opts = { eps: 0.4, alpha: 0.2, lr: 0.2, steps: 60, batchSize: 16, pruneBy: 'threshold' as const, threshold: 0.2, fraction: 0.25 };
 
   it('prunes the unit whose perturbation hurts the benign loss most, and is a function of its seed', async () => {
     const a = await anpMask(head, features, labels, opts, 's');
@@ -47,6 +47,8 @@ describe('ANP', () => {
     expect(Array.from(a.pruned)).toEqual([3]);
     expect(a.mask[0]).toBeGreaterThan(0.5);
     expect(a.mask[1]).toBeGreaterThan(0.5);
+    // By fraction: the quarter of the 4 units with the lowest mask, the same unit.
+    expect(Array.from((await anpMask(head, features, labels, { ...opts, pruneBy: 'fraction' }, 's')).pruned)).toEqual([3]);
   });
 
   it('with the natural loss only (α = 1) and a head that fits the data, nothing is pruned', async () => {

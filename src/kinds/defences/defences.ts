@@ -51,14 +51,17 @@ export interface AnpOptions {
   readonly lr: number;
   readonly steps: number;
   readonly batchSize: number;
+  readonly pruneBy: 'threshold' | 'fraction';
   readonly threshold: number;
+  readonly fraction: number;
 }
 
 /**
  * ANP's mask for a head W [classes, units + 1] (bias last) on benign features [n, units] with labels: per step, a
  * minibatch, δ drawn uniformly in [−ε, ε] and moved one signed-gradient step of size ε up the loss of the perturbed
  * network (clipped to [−ε, ε]), then m ← clip(m − lr ∇_m [α L(m) + (1 − α) L(m + δ)], 0, 1). All draws from `seed`.
- * Returns the final mask and the pruned units (mask < threshold), ascending.
+ * Returns the final mask and the pruned units, ascending: those whose mask is below `threshold`, or the
+ * round(fraction · units) with the lowest masks (ties: the lower index first).
  */
 export async function anpMask(W: tf.Tensor2D, features: tf.Tensor2D, labels: Int32Array, opts: AnpOptions, seed: string): Promise<{ mask: Float32Array; pruned: Int32Array }> {
   const [n, units] = features.shape;
@@ -88,11 +91,16 @@ export async function anpMask(W: tf.Tensor2D, features: tf.Tensor2D, labels: Int
       mask = next;
     }
     const values = Float32Array.from(await mask.data());
-    const pruned = Int32Array.from(Array.from(values).flatMap((v, u) => (v < opts.threshold ? [u] : [])));
-    return { mask: values, pruned };
+    return { mask: values, pruned: opts.pruneBy === 'threshold' ? Int32Array.from(Array.from(values).flatMap((v, u) => (v < opts.threshold ? [u] : []))) : lowest(values, opts.fraction) };
   } finally {
     tf.dispose([weights, transposed, bias, targets, mask]);
   }
+}
+
+/** The round(share · length) indices of the lowest values (ties: the lower index first), ascending. */
+function lowest(values: Float32Array, share: number): Int32Array {
+  const order = Int32Array.from(values, (_, u) => u).sort((a, b) => values[a] - values[b] || a - b);
+  return order.slice(0, Math.round(share * values.length)).sort();
 }
 
 /**

@@ -29,7 +29,9 @@ const anp = section('Adversarial Neuron Pruning (Wu & Wang 2021) on the head\'s 
   lr: z.number().gt(0).default(0.2).describe('step size of the mask (projected gradient descent in [0, 1])'),
   steps: z.int().min(1).default(500).describe('mask updates (one minibatch each)'),
   batchSize: z.int().min(1).default(128).describe('minibatch of benign labelled inputs'),
-  threshold: z.number().gt(0).lt(1).default(0.2).describe('units whose mask ends below this are pruned'),
+  pruneBy: z.enum(['threshold', 'fraction']).default('threshold').describe("prune the units whose mask ends below `threshold`, or the `fraction` of units with the lowest masks (the paper's two rules)"),
+  threshold: z.number().gt(0).lt(1).default(0.2).describe('pruneBy threshold: units whose mask ends below this are pruned'),
+  fraction: z.number().gt(0).lt(1).default(0.05).describe('pruneBy fraction: share of units pruned, lowest mask first'),
 });
 
 const defence = section('the defence applied to the backdoored network, with the benign inputs of data.subspaceInputs (data.trainSamples when 0)', {
