@@ -120,6 +120,7 @@ describe('backdoor defences', () => {
     const summary = readFileSync(outcome.report.summary, 'utf8').trim().split('\n');
     expect(summary[0]).toMatch(/^sweep,dataset,network,attack,target,poison_rate,defence,benign_inputs,labels_used,trials,clean_acc,asr,/);
     expect(summary).toHaveLength(11);
+    expect(summary.filter((row) => row.includes(',purify-project,')).every((row) => row.includes(',purify-project,100,false,'))).toBe(true);
     expect(outcome.report.figures.map((f) => f.split('/').pop()).sort()).toEqual(['d-defences-attack-badnets.png', 'd-defences-attack-blended.png']);
   }, 240_000);
 });

@@ -6,6 +6,7 @@ export function toCsv(rows: readonly object[], columns?: readonly string[], digi
   return stringify([...rows], {
     header: true,
     ...(columns ? { columns: [...columns] } : {}),
-    cast: { number: (v) => (Number.isInteger(v) ? String(v) : String(Number(v.toPrecision(digits)))) },
+    // Booleans as words: csv-stringify's default writes true as 1 and false as an empty cell, which reads as missing.
+    cast: { number: (v) => (Number.isInteger(v) ? String(v) : String(Number(v.toPrecision(digits)))), boolean: (v) => String(v) },
   });
 }

@@ -42,7 +42,7 @@ const defenceBars = defineFigure(
           `${first.trials} trial(s)${label ? `; ${label}` : ''}`,
         ],
         bars,
-        150,
+        210,
       );
       return { name: figureName(sweep, 'defences', label), spec };
     }),
