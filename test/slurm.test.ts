@@ -81,7 +81,9 @@ describe.skipIf(!slurm.ok)(`on a real one-node SLURM${slurm.ok ? '' : ` (skipped
   }, 300_000);
 
   it('a shard cancelled mid-run is resubmitted alone by rerunning the command; no trial is lost or repeated', async () => {
-    const config = writeConfig(TINY.replace('trials: 2', 'trials: 20'));
+    // Slow enough that shard 0 is still running when it is cancelled: the exact LP, 100 trials per cell (with the
+    // default solver a shard of this size finishes in about a second, before scancel lands).
+    const config = writeConfig(TINY.replace('trials: 2', 'trials: 100\nsolver: highs'));
     const dir = join(mkdtempSync(join(tmpdir(), 'purify-slurm-')), 'out');
     const command = [config, '--launcher', 'slurm', '--array', '3', '--cpus-per-task', '1', '--out', dir];
     const first = cli(command);
