@@ -339,13 +339,23 @@ export function backboneFromCheckpoint(id: string, spec: BackboneSpec, checkpoin
 }
 
 const loaded = new Map<string, Promise<Backbone>>();
+/** Ids by loaded split and spec: hashing the public images (tens of MB) once per process, not once per network. */
+const ids = new WeakMap<ImageSplit, Map<string, string>>();
+
+function idOf(spec: BackboneSpec, split: ImageSplit): string {
+  const bySpec = ids.get(split) ?? new Map<string, string>();
+  ids.set(split, bySpec);
+  const key = stableHash(spec);
+  if (!bySpec.has(key)) bySpec.set(key, backboneId(spec, publicImages(split.train, spec)));
+  return bySpec.get(key)!;
+}
 
 /**
  * The backbone of `spec` pretrained on `split`: from this process's memory, else its checkpoint, else pretrained
  * now (and saved). Kept for the life of the process (a few MB), so trials share one copy.
  */
 export function obtainBackbone(spec: BackboneSpec, split: ImageSplit, onProgress?: (p: PretrainProgress) => void): Promise<Backbone> {
-  const id = backboneId(spec, publicImages(split.train, spec));
+  const id = idOf(spec, split);
   if (!loaded.has(id)) {
     const getting = (async () => {
       const dir = checkpointDir(id);

@@ -4,6 +4,7 @@
  * records the fact in the environment, which workers inherit when they are spawned.
  */
 import { isMainThread } from 'node:worker_threads';
+import { formatDuration } from '../runner/progress.ts';
 import type { PretrainProgress } from './backbone.ts';
 import type { EpochInfo } from './train.ts';
 
@@ -38,7 +39,7 @@ export function pretrainReporter(label: string, sink: { isTTY?: boolean; write(t
     const done = (p.epoch - 1) * p.batches + p.batch;
     const total = p.epochs * p.batches;
     const elapsed = (Date.now() - started) / 1000;
-    const eta = formatSeconds((elapsed / done) * (total - done));
+    const eta = formatDuration((elapsed / done) * (total - done));
     const last = done === total;
     if (showProgress() && sink.isTTY !== false) {
       if (Date.now() - drawn < 100 && !last) return;
@@ -47,12 +48,7 @@ export function pretrainReporter(label: string, sink: { isTTY?: boolean; write(t
       const bar = `${'█'.repeat(Math.round((done / total) * width))}${'░'.repeat(width - Math.round((done / total) * width))}`;
       sink.write(`\r\x1b[K  pretraining ${label} [${bar}] epoch ${p.epoch}/${p.epochs} batch ${p.batch}/${p.batches} loss ${p.loss.toFixed(3)} ETA ${eta}${last ? '\n' : ''}`);
     } else if (p.batch === p.batches) {
-      sink.write(`  pretraining ${label}: epoch ${p.epoch}/${p.epochs} loss ${p.loss.toFixed(3)}, ${formatSeconds(elapsed)} elapsed, ETA ${eta}\n`);
+      sink.write(`  pretraining ${label}: epoch ${p.epoch}/${p.epochs} loss ${p.loss.toFixed(3)}, ${formatDuration(elapsed)} elapsed, ETA ${eta}\n`);
     }
   };
-}
-
-function formatSeconds(seconds: number): string {
-  const s = Math.max(0, Math.round(seconds));
-  return `${Math.floor(s / 60)}:${String(s % 60).padStart(2, '0')}`;
 }
