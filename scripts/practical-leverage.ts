@@ -16,13 +16,12 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import * as tf from '@tensorflow/tfjs';
 import { parse } from 'yaml';
 import { backboneSpec, obtainBackbone, publicStart } from '../src/networks/backbone.ts';
 import { NETWORK_SECTIONS } from '../src/networks/schema.ts';
 import { loadSplit, selectImages } from '../src/networks/images.ts';
 import { featuresOf } from '../src/networks/instance.ts';
-import { backboneMap, initNetwork } from '../src/networks/network.ts';
+import { backboneMap, initNetwork, rawActivations } from '../src/networks/network.ts';
 import { layerSubspace } from '../src/networks/purify.ts';
 import { DATASET_SHAPE, type PracticalDataset } from '../src/networks/schema.ts';
 import { orthonormalBasis } from '../src/solvers/linalg.ts';
@@ -64,9 +63,7 @@ for (const n of values.n.split(',').map(Number)) {
   const images = selectImages(split, { dataset, dir: '', download: false, trainSamples: n, subspaceInputs: n, testSamples: 0 }, seed, pool);
   const net = initNetwork(seed, network, DATASET_SHAPE[dataset], backbone && backboneMap(backbone));
   const features = featuresOf(images.benign, net);
-  const scaling = net.features.scaling;
-  // Raw activations: the standardisation undone (it is the identity for the random convolution).
-  const raw = scaling ? tf.tidy(() => tf.add(tf.mul(features, tf.tensor1d(scaling.std)), tf.tensor1d(scaling.mean)) as tf.Tensor2D) : features;
+  const raw = rawActivations(features, net.features); // the random convolution's features are raw already
   const A = await layerSubspace(values.raw ? raw : features, `leverage-${n}`);
   const R = await layerSubspace(raw, `leverage-raw-${n}`);
   const active = Array.from({ length: A.m }, (_, i) => {

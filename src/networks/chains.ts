@@ -10,7 +10,7 @@
 import type { SolverPool } from '../solvers/pool.ts';
 import type { SolverSpec } from '../solvers/registry.ts';
 import type { SolveResult, Subspace } from '../solvers/types.ts';
-import { canonicalJson } from '../util/canonical.ts';
+import { canonicalJson, stableHash } from '../util/canonical.ts';
 import { groupBy } from '../util/collections.ts';
 import { upperSubspace, type Instance } from './instance.ts';
 import { purifyLayer, rowProblems, type PurifiedLayer } from './purify.ts';
@@ -26,6 +26,23 @@ export interface Chain {
   readonly contaminated: readonly Float64Array[];
   readonly solver: SolverSpec;
   readonly purification: Pick<PurificationConfig, 'variant' | 'threshold'>;
+}
+
+/**
+ * The chain of one trial. Its first layer is the problem fixed by the network, `source` (what made the contaminated
+ * update, e.g. the contamination spec; nothing when the network fixes it, as an attack does) and the solver; the
+ * variant and threshold only make the chain itself distinct.
+ */
+export function chainFor(
+  instance: Instance,
+  contaminated: readonly Float64Array[],
+  solver: SolverSpec,
+  purification: Pick<PurificationConfig, 'variant' | 'threshold'>,
+  source: Readonly<Record<string, unknown>> = {},
+): Chain {
+  const { variant, threshold } = purification;
+  const first = { instance: instance.key, ...source, solver };
+  return { id: stableHash({ ...first, variant, threshold }), firstKey: stableHash(first), instance, contaminated, solver, purification: { variant, threshold } };
 }
 
 interface Job {

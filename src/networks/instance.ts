@@ -127,7 +127,8 @@ export async function buildInstance(task: TrialTask<NetworkExperimentConfig>, ke
   const backbone = task.config.backbone ? await backboneOf(task.config) : undefined;
   // With a backbone the victim's images come from the part of the training split the backbone never saw.
   const images = selectImages(split, data, seed, task.config.backbone ? publicStart(split.train.count, task.config.backbone) : split.train.count);
-  const net = withHead(initNetwork(seed, network, shape, backbone && backboneMap(backbone)), backbone && task.config.backbone?.headInit === 'pretrained' ? pretrainedHead(backbone) : undefined);
+  const head = backbone && task.config.backbone?.headInit === 'pretrained' ? pretrainedHead(backbone) : undefined;
+  const net = withHead(initNetwork(seed, network, shape, backbone && backboneMap(backbone)), head);
   const owned: tf.Tensor[] = [];
   try {
     const trainFeatures = featuresOf(images.train, net);

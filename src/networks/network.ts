@@ -113,6 +113,12 @@ export function backboneMap(backbone: Backbone): FeatureMap {
   };
 }
 
+/** The raw activations behind a map's features (its standardisation undone), as a new tensor. */
+export function rawActivations(features: tf.Tensor2D, map: Pick<FeatureMap, 'scaling'>): tf.Tensor2D {
+  const { scaling } = map;
+  return scaling ? tf.tidy(() => tf.add(tf.mul(features, tf.tensor1d(scaling.std)), tf.tensor1d(scaling.mean)) as tf.Tensor2D) : features.clone();
+}
+
 /**
  * θ0: the feature map (the random convolution from `seed`, unless `features` is given) and LeCun-scaled dense
  * weights with zero biases, every draw from `seed`.

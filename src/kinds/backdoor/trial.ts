@@ -9,7 +9,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import type { TrialTask } from '../../core/trial.ts';
-import { purifyChains, type Chain } from '../../networks/chains.ts';
+import { chainFor, purifyChains, type Chain } from '../../networks/chains.ts';
 import { networkHooks } from '../../networks/hooks.ts';
 import { attackSuccess, fineTune } from '../../networks/finetune.ts';
 import { accuracyOf, denseFrom, featuresOf, offSubspace, onNetwork, runPerNetwork, type HostLayer, type Instance, type Shared } from '../../networks/instance.ts';
@@ -114,15 +114,7 @@ async function score(instance: Instance, attacked: Attacked, updates: readonly F
 
 function chainOf(task: TrialTask<BackdoorConfig>, instance: Instance, attacked: Attacked): Chain {
   const { solver, purification } = task.config;
-  const first = { instance: instance.key, solver };
-  return {
-    id: stableHash({ ...first, variant: purification.variant, threshold: purification.threshold }),
-    firstKey: stableHash(first),
-    instance,
-    contaminated: attacked.backdoored.map((b) => b.values),
-    solver,
-    purification,
-  };
+  return chainFor(instance, attacked.backdoored.map((b) => b.values), solver, purification);
 }
 
 function measuredRecord(task: TrialTask<BackdoorConfig>, instance: Instance, attacked: Attacked, layers: readonly PurifiedLayer[], scores: { acc: number; asr: number }): BackdoorTrialRecord {

@@ -10,12 +10,13 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import type { TrialTask } from '../../core/trial.ts';
-import { purifyChains, type Chain } from '../../networks/chains.ts';
+import { chainFor, purifyChains, type Chain } from '../../networks/chains.ts';
 import { attackSuccess, fineTune } from '../../networks/finetune.ts';
 import { networkHooks } from '../../networks/hooks.ts';
 import { labelArray } from '../../networks/images.ts';
 import { accuracyOf, denseFrom, featuresOf, onNetwork, runPerNetwork, type HostLayer, type Instance, type Shared } from '../../networks/instance.ts';
 import { poisonSet, withTrigger, type Trigger } from '../../networks/poison.ts';
+import { rawActivations, type FeatureMap } from '../../networks/network.ts';
 import { worstLayer, type PurifiedLayer } from '../../networks/purify.ts';
 import { baseFields, concat } from '../../networks/records.ts';
 import { relativeError } from '../../recovery/measure.ts';
@@ -105,15 +106,7 @@ async function purify(tasks: readonly TrialTask<DefenceConfig>[], instance: Inst
     const variant = PURIFY_VARIANT[task.config.defence.name];
     if (!variant) continue;
     const { solver, purification } = task.config;
-    const first = { instance: instance.key, solver };
-    const chain: Chain = {
-      id: stableHash({ ...first, variant, threshold: purification.threshold }),
-      firstKey: stableHash(first),
-      instance,
-      contaminated: attacked.backdoored.map((b) => b.values),
-      solver,
-      purification: { variant, threshold: purification.threshold },
-    };
+    const chain = chainFor(instance, attacked.backdoored.map((b) => b.values), solver, { variant, threshold: purification.threshold });
     chains.set(chain.id, chain);
     byTask.set(task.key, chain.id);
   }
@@ -141,7 +134,7 @@ async function defend(task: TrialTask<DefenceConfig>, instance: Instance, attack
     case 'fine-pruning': {
       const scaling = instance.net.features.scaling;
       const units = instance.benignFeatures.shape[1];
-      const raw = await rawActivations(instance.benignFeatures, scaling);
+      const raw = await rawValues(instance.benignFeatures, instance.net.features);
       const pruned = dormantUnits(raw, instance.benignFeatures.shape[0], units, defence.pruneRate);
       // A pruned unit's raw activation is 0: in standardised features that is −mean / std.
       const zero = scaling ? scaling.mean.map((m, u) => -m / scaling.std[u]) : new Float32Array(units);
@@ -169,9 +162,9 @@ async function defend(task: TrialTask<DefenceConfig>, instance: Instance, attack
   }
 }
 
-/** Raw activations of the head's input units on the benign inputs (undoing a standardisation). */
-async function rawActivations(features: tf.Tensor2D, scaling: Instance['net']['features']['scaling']): Promise<Float32Array> {
-  const raw = scaling ? tf.tidy(() => tf.add(tf.mul(features, tf.tensor1d(scaling.std)), tf.tensor1d(scaling.mean))) : features.clone();
+/** Raw activations of the head's input units on the benign inputs, on the host. */
+async function rawValues(features: tf.Tensor2D, map: FeatureMap): Promise<Float32Array> {
+  const raw = rawActivations(features, map);
   const values = (await raw.data()) as Float32Array;
   raw.dispose();
   return values;

@@ -7,7 +7,7 @@
  * network that share a solver go to it in one batch per layer (src/networks/chains.ts).
  */
 import type { TrialTask } from '../../core/trial.ts';
-import { purifyChains, type Chain } from '../../networks/chains.ts';
+import { chainFor, purifyChains, type Chain } from '../../networks/chains.ts';
 import { networkHooks } from '../../networks/hooks.ts';
 import { accuracyOf, denseFrom, NOTHING_SHARED, offSubspace, onNetwork, runPerNetwork, type Instance } from '../../networks/instance.ts';
 import { detection } from '../../networks/metrics.ts';
@@ -91,15 +91,7 @@ async function contaminateNetwork(instance: Instance, task: TrialTask<PracticalC
 
 function chainOf(task: TrialTask<PracticalConfig>, instance: Instance, contamination: Contamination): Chain {
   const { solver, purification } = task.config;
-  const first = { instance: instance.key, contamination: task.config.contamination, solver };
-  return {
-    id: stableHash({ ...first, variant: purification.variant, threshold: purification.threshold }),
-    firstKey: stableHash(first),
-    instance,
-    contaminated: contamination.b,
-    solver,
-    purification,
-  };
+  return chainFor(instance, contamination.b, solver, purification, { contamination: task.config.contamination });
 }
 
 function measuredRecord(
