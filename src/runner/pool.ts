@@ -11,6 +11,7 @@ import type { CommonConfig } from '../core/config.ts';
 import type { ExperimentKind } from '../core/kind.ts';
 import type { StoredTrial } from '../core/trial.ts';
 import type { BackendName } from '../tensor/backend.ts';
+import { spawnModuleWorker } from '../util/module-worker.ts';
 import { UnitExecutor } from './execute.ts';
 import type { WorkUnit } from './units.ts';
 import type { FromWorker, ToWorker, WorkerSetup } from './worker.ts';
@@ -87,15 +88,7 @@ function workerLoop<C extends CommonConfig, R extends StoredTrial>(queue: WorkUn
   });
 }
 
-/**
- * The worker module sits beside this one with the same extension: worker.ts when run from source under tsx,
- * worker.js in the built package (dist/). Worker threads do not inherit tsx's loader, so from source the thread
- * registers it before importing the worker module; the built package needs no loader.
- */
+/** The worker module (worker.ts, or worker.js in dist/) in a thread of its own. */
 function spawnWorker(setup: WorkerSetup): Worker {
-  const fromSource = import.meta.url.endsWith('.ts');
-  const entry = new URL(fromSource ? './worker.ts' : './worker.js', import.meta.url).href;
-  if (!fromSource) return new Worker(new URL(entry), { workerData: setup });
-  const bootstrap = `import { register } from 'tsx/esm/api'; register(); await import(${JSON.stringify(entry)});`;
-  return new Worker(bootstrap, { eval: true, workerData: setup });
+  return spawnModuleWorker(import.meta.url, 'worker', setup);
 }

@@ -1,0 +1,93 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import { lowerInverse } from '../src/solvers/linalg.ts';
+import { rowProducts, strided } from '../src/solvers/row-products.ts';
+
+/** Deterministic values in (−1, 1). */
+function filled(length: number, seed: number): Float64Array {
+  return Float64Array.from({ length }, (_, i) => Math.sin(seed * 1.618 + i * 0.7071));
+}
+
+/** The same products by one running sum per entry. */
+function naive(X: Float64Array, xo: Int32Array, Y: Float64Array, yo: Int32Array, len: number): Float64Array {
+  const C = new Float64Array(xo.length * yo.length);
+  for (let p = 0; p < xo.length; p++) {
+    for (let q = 0; q < yo.length; q++) {
+      let s = 0;
+      for (let t = 0; t < len; t++) s += X[xo[p] + t] * Y[yo[q] + t];
+      C[p * yo.length + q] = s;
+    }
+  }
+  return C;
+}
+
+function maxDiff(a: Float64Array, b: Float64Array): number {
+  expect(a.length).toBe(b.length);
+  let d = 0;
+  for (let i = 0; i < a.length; i++) d = Math.max(d, Math.abs(a[i] - b[i]));
+  return d;
+}
+
+describe('float64 row products (tiled kernel)', () => {
+  // Sizes off the 4×4 tiles, across two 256-long t blocks and two 64-row panels.
+  const P = 71;
+  const Qn = 133;
+  const len = 301;
+
+  it('full: every entry equals the running-sum dot product to rounding', () => {
+    const X = filled(P * len, 1);
+    const Y = filled(Qn * len, 2);
+    const C = rowProducts(X, strided(P, len), Y, strided(Qn, len), len, 'full');
+    expect(maxDiff(C, naive(X, strided(P, len), Y, strided(Qn, len), len))).toBeLessThan(1e-12);
+  });
+
+  it('symmetric: the Gram matrix of gathered rows, both triangles', () => {
+    const X = filled(Qn * len, 3);
+    const rows = Int32Array.from([5, 0, 132, 64, 63, 7, 100, 99, 1], (i) => i * len);
+    const C = rowProducts(X, rows, X, rows, len, 'symmetric');
+    expect(maxDiff(C, naive(X, rows, X, rows, len))).toBeLessThan(1e-12);
+  });
+
+  it('lower-triangular: X Mᵀ with M lower triangular, and X L⁻ᵀ through lowerInverse', () => {
+    const r = 70;
+    const L = new Float64Array(r * r);
+    for (let a = 0; a < r; a++) for (let c = 0; c <= a; c++) L[a * r + c] = a === c ? 2 + Math.cos(a) : 0.3 * Math.sin(a * 3 + c);
+    const M = lowerInverse(L, r);
+    // L M = I, and M is zero above its diagonal.
+    const LM = naive(L, strided(r, r), transpose(M, r), strided(r, r), r);
+    for (let a = 0; a < r; a++) for (let c = 0; c < r; c++) expect(Math.abs(LM[a * r + c] - (a === c ? 1 : 0))).toBeLessThan(1e-12);
+    for (let a = 0; a < r; a++) for (let c = a + 1; c < r; c++) expect(M[a * r + c]).toBe(0);
+    const X = filled(P * r, 4);
+    const C = rowProducts(X, strided(P, r), M, strided(r, r), r, 'lower-triangular');
+    expect(maxDiff(C, naive(X, strided(P, r), M, strided(r, r), r))).toBeLessThan(1e-12);
+  });
+});
+
+describe('float64 row products on helper threads', () => {
+  const saved = process.env.PURIFY_CNN_THREADS;
+  afterEach(() => {
+    if (saved === undefined) delete process.env.PURIFY_CNN_THREADS;
+    else process.env.PURIFY_CNN_THREADS = saved;
+  });
+
+  it('give the same bits as one thread (a product above the threading threshold, 1.1 G multiply-adds)', () => {
+    const [P, len] = [700, 4500];
+    const X = filled(P * len, 5);
+    const rows = strided(P, len);
+    process.env.PURIFY_CNN_THREADS = '1';
+    const one = rowProducts(X, rows, X, rows, len, 'symmetric');
+    process.env.PURIFY_CNN_THREADS = '3';
+    const three = rowProducts(X, rows, X, rows, len, 'symmetric');
+    expect(three.buffer).toBeInstanceOf(SharedArrayBuffer); // the helpers did run
+    expect(Buffer.from(three.buffer).equals(Buffer.from(one.buffer))).toBe(true);
+  }, 60_000);
+
+  it('reject a malformed PURIFY_CNN_THREADS, naming it', () => {
+    process.env.PURIFY_CNN_THREADS = 'two';
+    const X = filled(700 * 4500, 6);
+    expect(() => rowProducts(X, strided(700, 4500), X, strided(700, 4500), 4500, 'symmetric')).toThrow(/PURIFY_CNN_THREADS must be a whole number ≥ 1.*'two'/);
+  });
+});
+
+function transpose(M: Float64Array, r: number): Float64Array {
+  return Float64Array.from({ length: r * r }, (_, i) => M[(i % r) * r + Math.floor(i / r)]);
+}
