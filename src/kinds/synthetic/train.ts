@@ -94,14 +94,14 @@ export function trainHiddenLinearized(
 ): HiddenUpdate {
   const [p, k] = init.W.shape;
   const n = y.shape[0];
-  const At = A.transpose();
+  const At = A.transpose() as tf.Tensor2D;
   const offset = tf.tidy(() => forward(P, init).sub(y).expandDims(1) as tf.Tensor2D); // f0 − y, [n, 1]
   const residual = (delta: tf.Tensor2D) => tf.matMul(At, delta).add(offset) as tf.Tensor2D;
   const lossInitial = tf.tidy(() => squaredLoss(offset.squeeze([1]) as tf.Tensor1D));
   let delta: tf.Tensor2D;
   if ((training.space ?? 'coefficients') === 'coefficients') {
     // Δ = A c,  c ← c − (lr/n)(K c + f0 − y),  K = AᵀA
-    const c = descendCoefficients(A, offset, training.steps, training.lr / n);
+    const c = descendCoefficients(A, At, offset, training.steps, training.lr / n);
     delta = tf.matMul(A, c) as tf.Tensor2D;
     c.dispose();
   } else {
@@ -144,7 +144,7 @@ export function trainOutput(
     const n = y.shape[0];
     const At = Phi.transpose() as tf.Tensor2D; // A_β, [p, n]
     const offset = tf.tidy(() => residual(da).expandDims(1) as tf.Tensor2D);
-    const c = descendCoefficients(At, offset, training.steps, stepSize / n);
+    const c = descendCoefficients(At, Phi, offset, training.steps, stepSize / n);
     da.dispose();
     da = tf.tidy(() => tf.matMul(At, c).squeeze([1]) as tf.Tensor1D);
     tf.dispose([c, At, offset]);
@@ -163,12 +163,14 @@ export function trainOutput(
 
 /**
  * GD on the coefficients of an update Δ = A c whose gradient is A(AᵀΔ + offset)·rate:  c ← c − rate (K c + offset),
- * K = AᵀA, from c = 0. Returns c [n, 1]. K is formed on the backend (the m·n² part); the steps are n×n products,
- * run in float64 JS because at this size a tensor op costs more in dispatch than in arithmetic.
+ * K = AᵀA, from c = 0. Returns c [n, 1]. K is formed on the backend (the m·n² part) as the plain product of the
+ * explicit transpose `At` with A: wasm runs only plain 2-D products on XNNPACK, and `matMul(A, A, true)` took 57 s
+ * of the large cell's (m = 12,600, n = 2,000) training. The steps are n×n products, run in float64 JS because at
+ * this size a tensor op costs more in dispatch than in arithmetic.
  */
-function descendCoefficients(A: tf.Tensor2D, offset: tf.Tensor2D, steps: number, rate: number): tf.Tensor2D {
+function descendCoefficients(A: tf.Tensor2D, At: tf.Tensor2D, offset: tf.Tensor2D, steps: number, rate: number): tf.Tensor2D {
   const n = A.shape[1];
-  const K = tf.tidy(() => tf.matMul(A, A, true, false).dataSync());
+  const K = tf.tidy(() => tf.matMul(At, A).dataSync());
   const f = offset.dataSync();
   let c = new Float64Array(n);
   let next = new Float64Array(n);
