@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { lowerInverse } from '../src/solvers/linalg.ts';
+import { cholesky, lowerInverse } from '../src/solvers/linalg.ts';
 import { rowProducts, strided } from '../src/solvers/row-products.ts';
 
 /** Deterministic values in (−1, 1). */
@@ -59,6 +59,37 @@ describe('float64 row products (tiled kernel)', () => {
     const X = filled(P * r, 4);
     const C = rowProducts(X, strided(P, r), M, strided(r, r), r, 'lower-triangular');
     expect(maxDiff(C, naive(X, strided(P, r), M, strided(r, r), r))).toBeLessThan(1e-12);
+  });
+});
+
+describe('blocked Cholesky', () => {
+  /** A Gram matrix of m random-ish rows (positive definite for m ≥ r), and one of rank r − 1. */
+  function gram(r: number, m: number, seed: number, rankDeficient = false): Float64Array {
+    let x = seed;
+    const A = Float64Array.from({ length: m * r }, () => (x = (x * 1103515245 + 12345) % 2147483648) / 2147483648 - 0.5);
+    if (rankDeficient) for (let i = 0; i < m; i++) A[i * r + r - 1] = A[i * r] + A[i * r + 1];
+    const cols = new Float64Array(r * m);
+    for (let i = 0; i < m; i++) for (let a = 0; a < r; a++) cols[a * m + i] = A[i * r + a];
+    return naive(cols, strided(r, m), cols, strided(r, m), m);
+  }
+
+  it.each([40, 64, 65, 200])('reproduces G = L Lᵀ to rounding at r = %i and leaves the upper triangle as it was', (r) => {
+    const G = gram(r, r + 30, r);
+    const L = Float64Array.from(G);
+    expect(cholesky(L, r)).toBe(true);
+    for (let a = 0; a < r; a++) {
+      for (let c = 0; c <= a; c++) {
+        let s = 0;
+        for (let k = 0; k <= c; k++) s += L[a * r + k] * L[c * r + k];
+        expect(Math.abs(s - G[a * r + c])).toBeLessThan(1e-12 * G[a * r + a]);
+      }
+      for (let c = a + 1; c < r; c++) expect(L[a * r + c]).toBe(G[a * r + c]);
+    }
+  });
+
+  it('reports a singular matrix (a column that is the sum of two others) in a later block', () => {
+    const r = 150;
+    expect(cholesky(gram(r, r + 30, 7, true), r)).toBe(false);
   });
 });
 
