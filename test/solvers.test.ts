@@ -286,6 +286,43 @@ describe('subspace basis', () => {
     const [h] = await highs.solve([c.problem]);
     expect(relErr(h.delta, c.truth)).toBeLessThan(1e-8);
   });
+  it('finds the rank and an orthonormal basis of the span across several pivot blocks (n = 200, rank 150)', () => {
+    // Columns 150…199 are combinations of earlier ones, so the pivoted Cholesky stops at 150, after two of its
+    // 64-step blocks have been applied to G as tiled products.
+    const [m, n, rank] = [400, 200, 150];
+    const base = gaussianA('lowrank-blocks', m, rank);
+    const data = new Float64Array(m * n);
+    for (let i = 0; i < m; i++) {
+      for (let j = 0; j < rank; j++) data[i * n + j] = base.data[i * rank + j];
+      for (let j = rank; j < n; j++) data[i * n + j] = base.data[i * rank + (j - rank)] + 0.5 * base.data[i * rank + (j - rank + 7)];
+    }
+    const basis = orthonormalBasis({ id: 'test-rank-blocks', m, n, data });
+    expect(basis.r).toBe(rank);
+    const { Q, r } = basis;
+    let orth = 0;
+    for (let a = 0; a < r; a++) {
+      for (let c = 0; c <= a; c++) {
+        let s = 0;
+        for (let i = 0; i < m; i++) s += Q[i * r + a] * Q[i * r + c];
+        orth = Math.max(orth, Math.abs(s - (a === c ? 1 : 0)));
+      }
+    }
+    expect(orth).toBeLessThan(1e-12);
+    // Every column of A lies in range(Q): ||a_j − Q Qᵀ a_j|| ≤ 1e-12 ||a_j||.
+    for (const j of [0, 77, 149, 150, 199]) {
+      const coef = new Float64Array(r);
+      for (let i = 0; i < m; i++) for (let a = 0; a < r; a++) coef[a] += Q[i * r + a] * data[i * n + j];
+      let res = 0;
+      let norm = 0;
+      for (let i = 0; i < m; i++) {
+        let p = 0;
+        for (let a = 0; a < r; a++) p += Q[i * r + a] * coef[a];
+        res += (data[i * n + j] - p) ** 2;
+        norm += data[i * n + j] ** 2;
+      }
+      expect(Math.sqrt(res / norm)).toBeLessThan(1e-12);
+    }
+  });
 });
 
 describe('ill-conditioned subspace (cond(A) = 1e6)', () => {

