@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { cholesky, lowerInverse } from '../src/solvers/linalg.ts';
+import { cholesky, cholSolve, cholSolveMany, lowerInverse } from '../src/solvers/linalg.ts';
 import { rowProducts, strided } from '../src/solvers/row-products.ts';
 
 /** Deterministic values in (−1, 1). */
@@ -84,6 +84,20 @@ describe('blocked Cholesky', () => {
         expect(Math.abs(s - G[a * r + c])).toBeLessThan(1e-12 * G[a * r + a]);
       }
       for (let c = a + 1; c < r; c++) expect(L[a * r + c]).toBe(G[a * r + c]);
+    }
+  });
+
+  it('cholSolveMany solves 11 right-hand sides (8 at a time, then 3) as cholSolve does each', () => {
+    const r = 90;
+    const L = gram(r, r + 30, 11);
+    expect(cholesky(L, r)).toBe(true);
+    const X = filled(11 * r, 12);
+    const many = Float64Array.from(X);
+    cholSolveMany(L, r, many, 11);
+    for (let v = 0; v < 11; v++) {
+      const one = X.slice(v * r, (v + 1) * r);
+      cholSolve(L, r, one);
+      expect(maxDiff(many.subarray(v * r, (v + 1) * r), one)).toBeLessThan(1e-12 * Math.max(1, ...one.map(Math.abs)));
     }
   });
 

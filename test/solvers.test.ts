@@ -242,6 +242,22 @@ describe('polish', () => {
     expect(relErr(out.delta, c.truth)).toBeLessThan(1e-12);
   });
 
+  it('a later polish of the same problem that starts from an earlier factor (low-rank update) gets the same answer', () => {
+    const c = easy[0];
+    const basis = orthonormalBasis(c.problem.A);
+    // An earlier attempt on a worse point (its kept set differs from the final one in a few coordinates) …
+    const worse = c.truth.map((t, i) => t + (i % 17 === 0 ? 0.05 : 1e-5 * Math.sin(i)));
+    const first = polishPoint(basis, c.problem.b, worse);
+    expect(first.factor).toBeDefined();
+    // … then the rough answer, with and without that factor.
+    const rough = c.truth.map((t, i) => t + 1e-5 * Math.sin(i));
+    const fresh = polishPoint(basis, c.problem.b, rough);
+    const updated = polishPoint(basis, c.problem.b, rough, {}, { previous: first.factor });
+    expect(updated.certified).toBe(true);
+    expect(relErr(updated.delta, fresh.delta)).toBeLessThan(1e-12);
+    expect(relErr(updated.delta, c.truth)).toBeLessThan(1e-12);
+  });
+
   it('does not certify the planted point when l1 recovery fails', () => {
     const c = hard[0];
     const out = polishPoint(orthonormalBasis(c.problem.A), c.problem.b, c.truth);

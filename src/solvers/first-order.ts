@@ -38,7 +38,7 @@ import {
   type Basis,
   type Group,
 } from './linalg.ts';
-import { keptSet, POLISH_DEFAULTS, polishOptions, polishPoint, type PolishOptions } from './polish.ts';
+import { keptSet, POLISH_DEFAULTS, polishOptions, polishPoint, type KeptSetFactor, type PolishOptions } from './polish.ts';
 import type { L1Problem, SolveResult, Subspace } from './types.ts';
 
 /** The options every batched first-order solver has; each solver gives their defaults (firstOrderFields). */
@@ -128,6 +128,7 @@ interface Row<Op> {
   nextAttempt: number; // backoff schedule of certification attempts
   kept?: Uint8Array; // kept set (polish's rule) at the previous check
   failedKept?: Uint8Array; // kept set of the last failed attempt
+  keptFactor?: KeptSetFactor; // the last attempt's least-squares factor, which the next attempt updates
   primal: number;
   dual: number;
 }
@@ -282,7 +283,8 @@ async function decide<Op>(
     row.kept = kept;
     if (!(done || stable || k >= row.nextAttempt)) return { factor: balance(row, opts) };
     const dual = snap.dual.subarray(j * m, (j + 1) * m);
-    const out = polishPoint(row.basis, b, delta, polishOpts, { ranking, dual });
+    const out = polishPoint(row.basis, b, delta, polishOpts, { ranking, dual, previous: row.keptFactor });
+    row.keptFactor = out.certified || done ? undefined : out.factor; // a finished row needs it no more
     if (out.certified) {
       return { factor: 1, result: { ...base, delta: out.delta, objective: out.objective, status: 'converged', message: 'certified optimal (polish + dual certificate)' } };
     }

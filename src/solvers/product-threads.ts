@@ -9,8 +9,10 @@
  * would leave the other cores idle.
  *
  * How many: PURIFY_CNN_THREADS (≥ 1; 1 turns helpers off), default all cores (os.availableParallelism()). Only
- * products of at least THREAD_WORK multiply-adds are split (≈ 0.5 s on one core): none of the default
- * synthetic grid's, so its 2 worker processes never start helpers.
+ * products of at least THREAD_WORK multiply-adds are split (≈ 0.5 s on one core): none of the default synthetic
+ * grid's (its largest, a basis at m = 4,608, n = 40, is 4e6), so its 2 worker processes never start helpers.
+ * Splitting products down to 3e7 made the large cell slower (65–69 s against 51–54 s): operands are copied to
+ * shared memory per product, and a helper's code is not yet optimised when it gets few, small parts.
  */
 import { availableParallelism } from 'node:os';
 import type { Worker } from 'node:worker_threads';
@@ -51,8 +53,8 @@ function configuredThreads(): number {
 
 /** Runs `job` (all of C's rows) on this thread and threads − 1 helpers; C should be on shared memory already. */
 export function inThreads(job: RowProductJob, threads: number): void {
-  const X = toShared(job.X);
-  const shared = { ...job, X, Y: job.Y === job.X ? X : toShared(job.Y), C: toShared(job.C) };
+  const X = onSharedMemory(job.X);
+  const shared = { ...job, X, Y: job.Y === job.X ? X : onSharedMemory(job.Y), C: onSharedMemory(job.C) };
   const bounds = splitRows(job, threads);
   const signals = bounds.slice(1).map((_, h) => {
     const signal = new Int32Array(new SharedArrayBuffer(8));
@@ -99,7 +101,8 @@ function helperAt(h: number): Helper {
   return helpers[h];
 }
 
-function toShared(x: Float64Array): Float64Array {
+/** `x` itself when it is on shared memory, else a copy there. */
+export function onSharedMemory(x: Float64Array): Float64Array {
   if (x.buffer instanceof SharedArrayBuffer) return x;
   const copy = new Float64Array(new SharedArrayBuffer(x.byteLength));
   copy.set(x);
