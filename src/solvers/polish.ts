@@ -140,7 +140,7 @@ export function polishPoint(
     // 4. refit without the coordinates the fit could not match
     S = trimmed(S, fit.residual, o.trim);
   }
-  const factor = previous && { inS: previous.inS, G: previous.G, solve: previous.solve, solveMany: previous.solveMany, solveCost: previous.solveCost };
+  const factor = previous && factorOf(previous);
   return best ? { ...best, solves, factor } : { ...rejected(S.length, solves), factor };
 }
 
@@ -207,6 +207,11 @@ export interface KeptSetFactor extends GramSolver {
   readonly G: Float64Array | undefined;
 }
 
+/** The factor alone: a caller that keeps it for a later polish does not keep the fit's m-vectors too. */
+function factorOf({ inS, G, solve, solveMany, solveCost }: KeptSetFactor): KeptSetFactor {
+  return { inS, G, solve, solveMany, solveCost };
+}
+
 /** A least-squares fit on a kept set S, with its factor. */
 interface Fit extends KeptSetFactor {
   readonly delta: Float64Array;
@@ -236,7 +241,7 @@ function fitOn(basis: Basis, b: Float64Array, S: Int32Array, prev?: KeptSetFacto
   // Multiply-adds, those of tiled products (row-products.ts: Gram matrices, the blocked Cholesky) weighted by
   // 1/TILED, the speed-up of their kernel over plain loops.
   const gramCost = (Math.min(changes, S.length, k) * r * r) / 2 / TILED + (r * r * r) / 6 / TILED;
-  const woodburyCost = (k * k * r) / 2 / TILED + (k * k * k) / 6;
+  const woodburyCost = (k * k * r) / 2 / TILED + (k * k * k) / 6 / TILED;
   const c = changed?.length ?? Infinity;
   const updateCost = prev ? c * prev.solveCost + c * c * r + (c * c * c) / 3 : Infinity;
   let G: Float64Array | undefined;
