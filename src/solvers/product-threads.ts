@@ -10,7 +10,7 @@
  *
  * How many: PURIFY_CNN_THREADS (≥ 1; 1 turns helpers off), default all cores (os.availableParallelism()). Only
  * products of at least THREAD_WORK multiply-adds are split (≈ 0.5 s on one core): none of the default synthetic
- * grid's (its largest, a basis at m = 4,608, n = 40, is 4e6), so its 2 worker processes never start helpers.
+ * grid's (its largest, a basis at m = 288, n = 144, is ≈ 3e6), so its 2 worker processes never start helpers.
  * Splitting products down to 3e7 made the large cell slower (65–69 s against 51–54 s): operands are copied to
  * shared memory per product, and a helper's code is not yet optimised when it gets few, small parts.
  */
