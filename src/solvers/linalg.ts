@@ -107,11 +107,12 @@ export function cholSolveMany(L: Float64Array, r: number, X: Float64Array, count
   }
 }
 
-function forwardSolve8(L: Float64Array, r: number, xs: Float64Array): void {
-  for (let i = 0; i < r; i++) {
+/** L y = x for 8 interleaved vectors (xs[k*8 + j]) whose entries before row `from` are zero (and stay so). */
+function forwardSolve8(L: Float64Array, r: number, xs: Float64Array, from = 0): void {
+  for (let i = from; i < r; i++) {
     const row = i * r;
     let s0 = 0, s1 = 0, s2 = 0, s3 = 0, s4 = 0, s5 = 0, s6 = 0, s7 = 0;
-    for (let k = 0; k < i; k++) {
+    for (let k = from; k < i; k++) {
       const l = L[row + k];
       const o = k * 8;
       s0 += l * xs[o]; s1 += l * xs[o + 1]; s2 += l * xs[o + 2]; s3 += l * xs[o + 3];
@@ -185,27 +186,14 @@ export function panelGram(X: Float64Array | Float32Array, r: number, rows: Int32
  */
 export function lowerInverse(L: Float64Array, r: number): Float64Array {
   const M = new Float64Array(r * r);
-  const x = new Float64Array(r * 8); // x[t*8 + j]: entry t of column c0 + j
+  const xs = new Float64Array(r * 8); // xs[t*8 + j]: entry t of column c0 + j
   for (let c0 = 0; c0 < r; c0 += 8) {
     const w = Math.min(8, r - c0);
-    x.fill(0);
-    for (let a = c0; a < r; a++) {
-      const row = a * r;
-      let s0 = 0, s1 = 0, s2 = 0, s3 = 0, s4 = 0, s5 = 0, s6 = 0, s7 = 0;
-      for (let t = c0; t < a; t++) {
-        const l = L[row + t];
-        const o = t * 8;
-        s0 += l * x[o]; s1 += l * x[o + 1]; s2 += l * x[o + 2]; s3 += l * x[o + 3];
-        s4 += l * x[o + 4]; s5 += l * x[o + 5]; s6 += l * x[o + 6]; s7 += l * x[o + 7];
-      }
-      const sums = [s0, s1, s2, s3, s4, s5, s6, s7];
-      const d = L[row + a];
-      for (let j = 0; j < w; j++) {
-        const v = ((a === c0 + j ? 1 : 0) - sums[j]) / d;
-        x[a * 8 + j] = a >= c0 + j ? v : 0;
-        M[row + c0 + j] = x[a * 8 + j];
-      }
-    }
+    xs.fill(0);
+    for (let j = 0; j < w; j++) xs[(c0 + j) * 8 + j] = 1;
+    // Rows above c0 of these columns are zero; those above c0 + j of column j come out exactly zero.
+    forwardSolve8(L, r, xs, c0);
+    for (let a = c0; a < r; a++) for (let j = 0; j < w; j++) M[a * r + c0 + j] = xs[a * 8 + j];
   }
   return M;
 }

@@ -244,14 +244,15 @@ function fitOn(basis: Basis, b: Float64Array, S: Int32Array, prev?: KeptSetFacto
   const woodburyCost = (k * k * r) / 2 / TILED + (k * k * k) / 6 / TILED;
   const c = changed?.length ?? Infinity;
   const updateCost = prev ? c * prev.solveCost + c * c * r + (c * c * c) / 3 : Infinity;
+  const update = updateCost < Math.min(gramCost, woodburyCost);
   let G: Float64Array | undefined;
   let solver: GramSolver | undefined;
-  if (updateCost < Math.min(gramCost, woodburyCost)) {
+  if (update) {
     solver = lowRankUpdate(Q, r, prev!, changed!, inS);
   } else if (woodburyCost < gramCost) {
     solver = woodbury(Q, m, r, inS, k);
   } else {
-    G = (changes < Math.min(S.length, k) ? updatedGram(basis, prev!, inS) : undefined) ?? subsetGram(Q, m, r, S, inS);
+    G = (changes < Math.min(S.length, k) ? updatedGram(Q, r, prev!, changed!, inS) : undefined) ?? subsetGram(Q, m, r, S, inS);
     const L = Float64Array.from(G);
     if (cholesky(L, r)) solver = { solve: (x) => cholSolve(L, r, x), solveMany: (X, count) => cholSolveMany(L, r, X, count), solveCost: r * r };
   }
@@ -260,7 +261,7 @@ function fitOn(basis: Basis, b: Float64Array, S: Int32Array, prev?: KeptSetFacto
   solver.solve(v);
   // An updated solver carries the rounding of each update: one step of iterative refinement on the normal
   // equations, with the residual formed from Q itself, makes the fit as exact as a fresh factorisation.
-  if (updateCost < Math.min(gramCost, woodburyCost)) refine(Q, r, S, b, v, solver.solve);
+  if (update) refine(Q, r, S, b, v, solver.solve);
   const delta = matVec(Q, m, r, v);
   const residual = new Float64Array(m);
   for (let i = 0; i < m; i++) residual[i] = b[i] - delta[i];
@@ -400,20 +401,13 @@ function woodbury(Q: Float64Array, m: number, r: number, inS: Uint8Array, k: num
 }
 
 /**
- * Q_Sᵀ Q_S from the previous fit's Gram: + the Gram matrix of the rows that entered, − that of the rows that left
- * (two tiled products; see fitOn for when this is the cheaper way).
+ * Q_Sᵀ Q_S from the previous fit's Gram: + the Gram matrix of the changed rows that entered S, − that of those
+ * that left (two tiled products; see fitOn for when this is the cheaper way).
  */
-function updatedGram(basis: Basis, prev: KeptSetFactor, inS: Uint8Array): Float64Array | undefined {
-  const { m, r, Q } = basis;
+function updatedGram(Q: Float64Array, r: number, prev: KeptSetFactor, changed: Int32Array, inS: Uint8Array): Float64Array | undefined {
   if (!prev.G) return undefined;
-  const entered: number[] = [];
-  const left: number[] = [];
-  for (let i = 0; i < m; i++) {
-    if (inS[i] && !prev.inS[i]) entered.push(i);
-    else if (!inS[i] && prev.inS[i]) left.push(i);
-  }
-  const plus = panelGram(Q, r, Int32Array.from(entered));
-  const minus = panelGram(Q, r, Int32Array.from(left));
+  const plus = panelGram(Q, r, changed.filter((i) => inS[i]));
+  const minus = panelGram(Q, r, changed.filter((i) => !inS[i]));
   return prev.G.map((g, t) => g + plus[t] - minus[t]);
 }
 

@@ -51,10 +51,14 @@ function configuredThreads(): number {
   return n;
 }
 
-/** Runs `job` (all of C's rows) on this thread and threads − 1 helpers; C should be on shared memory already. */
+/**
+ * Runs `job` (all of C's rows) on this thread and threads − 1 helpers. C must be on shared memory (rowProducts
+ * allocates it there): the helpers write into it. X and Y are copied there when they are not.
+ */
 export function inThreads(job: RowProductJob, threads: number): void {
+  if (!(job.C.buffer instanceof SharedArrayBuffer)) throw new Error('inThreads: C must be on shared memory');
   const X = onSharedMemory(job.X);
-  const shared = { ...job, X, Y: job.Y === job.X ? X : onSharedMemory(job.Y), C: onSharedMemory(job.C) };
+  const shared = { ...job, X, Y: job.Y === job.X ? X : onSharedMemory(job.Y) };
   const bounds = splitRows(job, threads);
   const signals = bounds.slice(1).map((_, h) => {
     const signal = new Int32Array(new SharedArrayBuffer(8));
@@ -64,7 +68,6 @@ export function inThreads(job: RowProductJob, threads: number): void {
   });
   computeRows({ ...shared, pStart: bounds[0][0], pEnd: bounds[0][1] });
   for (const { signal, helper } of signals) awaitHelper(signal, helper);
-  if (shared.C !== job.C) job.C.set(shared.C);
 }
 
 /**
