@@ -144,6 +144,7 @@ export function descend(basis: Basis, b: Float64Array, opts: ActiveSetOptions = 
   const w = new Float64Array(m);
   const d = new Float64Array(r);
   const order: number[] = [];
+  const work = workspace(m, r);
   // The answer at the current vertex for the unperturbed b, proved optimal by its own dual or by polish's.
   const finish = (iter: number): Descent => {
     if (perturbed) {
@@ -180,7 +181,7 @@ export function descend(basis: Basis, b: Float64Array, opts: ActiveSetOptions = 
       const sigma = y[t] > 0 ? -1 : 1;
       for (let a = 0; a < r; a++) d[a] = sigma * M[a * r + t];
       matVec(Q, m, r, d, w);
-      const found = lineSearch(res, w, inZ, tol, 1 - Math.abs(y[t]));
+      const found = lineSearch(res, w, inZ, tol, 1 - Math.abs(y[t]), work);
       if (found) {
         step = { ...found, t, sigma };
         break;
@@ -210,7 +211,7 @@ export function descend(basis: Basis, b: Float64Array, opts: ActiveSetOptions = 
     res[k] = 0;
     inZ[k] = 1;
     Z[t] = k;
-    shermanMorrison(M, Q, r, k, t, sigma * w[k]);
+    shermanMorrison(M, Q, r, k, t, sigma * w[k], work);
   }
   return { delta: matVec(Q, m, r, v), proof: 'cap', iterations: opts.maxIterations };
 }
@@ -232,13 +233,24 @@ function vertexDual(Q: Float64Array, r: number, M: Float64Array, res: ArrayLike<
 
 /** y_Z = −M ᵀ c into `y`; returns ||y_Z||∞. */
 function dualOfSigns(M: Float64Array, r: number, c: Float64Array, y: Float64Array): number {
-  let worst = 0;
-  for (let t = 0; t < r; t++) {
-    let s = 0;
-    for (let a = 0; a < r; a++) s += M[a * r + t] * c[a];
-    y[t] = -s;
-    worst = Math.max(worst, Math.abs(s));
+  // by rows of M (contiguous); each y_t is still summed in order a = 0, 1, …
+  y.fill(0);
+  let a = 0;
+  for (; a + 3 < r; a += 4) {
+    const c0 = c[a];
+    const c1 = c[a + 1];
+    const c2 = c[a + 2];
+    const c3 = c[a + 3];
+    const r0 = a * r;
+    for (let t = 0; t < r; t++) y[t] = y[t] - M[r0 + t] * c0 - M[r0 + r + t] * c1 - M[r0 + 2 * r + t] * c2 - M[r0 + 3 * r + t] * c3;
   }
+  for (; a < r; a++) {
+    const ca = c[a];
+    const row = a * r;
+    for (let t = 0; t < r; t++) y[t] -= M[row + t] * ca;
+  }
+  let worst = 0;
+  for (let t = 0; t < r; t++) worst = Math.max(worst, Math.abs(y[t]));
   return worst;
 }
 
@@ -258,41 +270,56 @@ function perturb(target: Float64Array, res: Float64Array, inZ: Uint8Array, bScal
   }
 }
 
+/** Buffers reused by every step of one descent (a step would otherwise allocate O(m) of them). */
+interface Workspace {
+  readonly taus: Float64Array;
+  readonly weights: Float64Array;
+  readonly rows: Int32Array;
+  readonly u: Float64Array;
+  readonly col: Float64Array;
+}
+
+function workspace(m: number, r: number): Workspace {
+  return { taus: new Float64Array(m), weights: new Float64Array(m), rows: new Int32Array(m), u: new Float64Array(r), col: new Float64Array(r) };
+}
+
 /**
  * Exact line search of f(τ) = Σ |res_i − τ w_i| for τ > 0, from the slope at 0⁺ (`slope0` holds the part of
  * rows in Z and those with nonzero residual is added here). Returns the row k whose breakpoint ends the descent
  * and τ there, or undefined when f does not decrease.
  */
-function lineSearch(res: Float64Array, w: Float64Array, inZ: Uint8Array, tol: number, slope0: number) {
+function lineSearch(res: Float64Array, w: Float64Array, inZ: Uint8Array, tol: number, slope0: number, work: Workspace) {
   // slope0 = 1 − |y_t| covers the leaving row and the nonzero rows; zero rows off Z add |w_i| (degenerate).
   let slope = slope0;
+  const { taus, weights, rows } = work;
   const m = res.length;
-  const taus = new Float64Array(m);
-  const rows = new Int32Array(m);
   let p = 0;
   for (let i = 0; i < m; i++) {
-    if (inZ[i] || w[i] === 0) continue;
-    if (Math.abs(res[i]) <= tol) {
-      slope += Math.abs(w[i]);
+    const wi = w[i];
+    if (inZ[i] || wi === 0) continue;
+    const ri = res[i];
+    if (Math.abs(ri) <= tol) {
+      slope += Math.abs(wi);
       continue;
     }
-    const tau = res[i] / w[i];
-    if (tau > 0) {
-      taus[p] = tau;
+    // a breakpoint ahead (τ = res/w > 0) exactly when res and w have the same sign
+    if (ri > 0 === wi > 0) {
+      taus[p] = ri / wi;
+      weights[p] = 2 * Math.abs(wi);
       rows[p++] = i;
     }
   }
   if (slope >= -1e-12) return undefined;
-  const j = weightedSelect(taus, rows, p, w, -slope);
+  const j = weightedSelect(taus, weights, rows, p, -slope);
   return j < 0 ? undefined : { k: rows[j], tau: taus[j] }; // j < 0 cannot happen for a full-rank Q
 }
 
 /**
- * The position (in taus/rows) of the smallest breakpoint at which the weights 2|w_row| of the breakpoints up to
+ * The position (in taus/weights/rows) of the smallest breakpoint at which the weights of the breakpoints up to
  * it reach `need`: a weighted quickselect, O(p) expected (a full sort per step costs more than the pivot).
- * Reorders taus and rows in place.
+ * Reorders the three arrays in place.
  */
-function weightedSelect(taus: Float64Array, rows: Int32Array, p: number, w: Float64Array, need: number): number {
+function weightedSelect(taus: Float64Array, weights: Float64Array, rows: Int32Array, p: number, need: number): number {
   let lo = 0;
   let hi = p; // search in [lo, hi)
   let seed = p;
@@ -308,12 +335,12 @@ function weightedSelect(taus: Float64Array, rows: Int32Array, p: number, w: Floa
     while (i < gt) {
       const t = taus[i];
       if (t < pivot) {
-        less += 2 * Math.abs(w[rows[i]]);
-        swap(taus, rows, i++, lt++);
+        less += weights[i];
+        swap(taus, weights, rows, i++, lt++);
       } else if (t > pivot) {
-        swap(taus, rows, i, --gt);
+        swap(taus, weights, rows, i, --gt);
       } else {
-        equal += 2 * Math.abs(w[rows[i]]);
+        equal += weights[i];
         i++;
       }
     }
@@ -327,30 +354,44 @@ function weightedSelect(taus: Float64Array, rows: Int32Array, p: number, w: Floa
   return -1;
 }
 
-function swap(taus: Float64Array, rows: Int32Array, i: number, j: number): void {
+function swap(taus: Float64Array, weights: Float64Array, rows: Int32Array, i: number, j: number): void {
   const t = taus[i];
   taus[i] = taus[j];
   taus[j] = t;
+  const v = weights[i];
+  weights[i] = weights[j];
+  weights[j] = v;
   const r = rows[i];
   rows[i] = rows[j];
   rows[j] = r;
 }
 
 /** Q_Z⁻¹ after row t of Q_Z is replaced by row k of Q:  M ← M − (M e_t)(q_kᵀ M − e_tᵀ) / (q_kᵀ M e_t). */
-function shermanMorrison(M: Float64Array, Q: Float64Array, r: number, k: number, t: number, pivot: number): void {
-  const u = new Float64Array(r); // q_kᵀ M − e_tᵀ
-  for (let a = 0; a < r; a++) {
-    const qa = Q[k * r + a];
-    if (qa === 0) continue;
-    for (let c = 0; c < r; c++) u[c] += qa * M[a * r + c];
+function shermanMorrison(M: Float64Array, Q: Float64Array, r: number, k: number, t: number, pivot: number, work: Workspace): void {
+  const { u, col } = work; // u = q_kᵀ M − e_tᵀ
+  u.fill(0);
+  const qk = k * r;
+  let a = 0;
+  // Four rows of M per pass (each u_c still summed in order a = 0, 1, …: the bits of the plain loop).
+  for (; a + 3 < r; a += 4) {
+    const q0 = Q[qk + a];
+    const q1 = Q[qk + a + 1];
+    const q2 = Q[qk + a + 2];
+    const q3 = Q[qk + a + 3];
+    const r0 = a * r;
+    for (let c = 0; c < r; c++) u[c] = u[c] + q0 * M[r0 + c] + q1 * M[r0 + r + c] + q2 * M[r0 + 2 * r + c] + q3 * M[r0 + 3 * r + c];
+  }
+  for (; a < r; a++) {
+    const qa = Q[qk + a];
+    const row = a * r;
+    for (let c = 0; c < r; c++) u[c] += qa * M[row + c];
   }
   u[t] -= 1;
-  const col = new Float64Array(r);
-  for (let a = 0; a < r; a++) col[a] = M[a * r + t] / pivot;
-  for (let a = 0; a < r; a++) {
-    const ca = col[a];
-    if (ca === 0) continue;
-    for (let c = 0; c < r; c++) M[a * r + c] -= ca * u[c];
+  for (let b = 0; b < r; b++) col[b] = M[b * r + t] / pivot;
+  for (let b = 0; b < r; b++) {
+    const cb = col[b];
+    const row = b * r;
+    for (let c = 0; c < r; c++) M[row + c] -= cb * u[c];
   }
 }
 
@@ -378,37 +419,65 @@ function mulRows(M: Float64Array, r: number, Z: Int32Array, b: Float64Array): Fl
 
 /**
  * r rows of Q, taken in order of increasing `score`, each kept when at least 1e-3 of its norm is outside the
- * span of the rows kept before (Gram–Schmidt on the rows); undefined when fewer than r qualify.
+ * span of the rows kept before (modified Gram–Schmidt on the rows); undefined when fewer than r qualify.
  */
 function startingRows(Q: Float64Array, m: number, r: number, score: Float64Array): Int32Array | undefined {
-  const order = Int32Array.from({ length: m }, (_, i) => i).sort((p, q) => score[p] - score[q] || p - q);
-  const basis: Float64Array[] = [];
+  const E = new Float64Array(r * r); // the kept rows, orthonormalised
   const Z = new Int32Array(r);
   const x = new Float64Array(r);
-  for (const i of order) {
+  let kept = 0;
+  for (const i of rowsByScore(score, m, 2 * r)) {
+    const qi = i * r;
     let norm0 = 0;
     for (let a = 0; a < r; a++) {
-      x[a] = Q[i * r + a];
+      x[a] = Q[qi + a];
       norm0 += x[a] * x[a];
     }
     if (norm0 === 0) continue;
-    for (const e of basis) {
+    for (let e = 0; e < kept; e++) {
+      const ej = e * r;
       let s = 0;
-      for (let a = 0; a < r; a++) s += e[a] * x[a];
-      for (let a = 0; a < r; a++) x[a] -= s * e[a];
+      for (let a = 0; a < r; a++) s += E[ej + a] * x[a];
+      for (let a = 0; a < r; a++) x[a] -= s * E[ej + a];
     }
     let norm = 0;
     for (let a = 0; a < r; a++) norm += x[a] * x[a];
     if (norm < 1e-6 * norm0) continue;
     const scale = 1 / Math.sqrt(norm);
-    basis.push(x.map((xa) => xa * scale));
-    Z[basis.length - 1] = i;
-    if (basis.length === r) return Z;
+    for (let a = 0; a < r; a++) E[kept * r + a] = x[a] * scale;
+    Z[kept++] = i;
+    if (kept === r) return Z;
   }
   return undefined;
 }
 
-/** (Q_Z)⁻¹ by Gauss–Jordan elimination with partial pivoting; undefined when Q_Z is singular. */
+/**
+ * Row indices in order of increasing score (ties by index). The first `first` come from a sort of only the rows at
+ * or below the first-th smallest score (the start rarely looks further); the rest, if asked for, from a full sort.
+ */
+function* rowsByScore(score: Float64Array, m: number, first: number): Generator<number> {
+  const byScore = (p: number, q: number): number => score[p] - score[q] || p - q;
+  if (first < m) {
+    const cut = Float64Array.from(score).sort()[first - 1];
+    const head = Int32Array.from({ length: m }, (_, i) => i)
+      .filter((i) => score[i] <= cut)
+      .sort(byScore);
+    yield* head;
+    if (head.length === m) return;
+    const taken = new Uint8Array(m);
+    for (const i of head) taken[i] = 1;
+    yield* Int32Array.from({ length: m }, (_, i) => i)
+      .filter((i) => !taken[i])
+      .sort(byScore);
+    return;
+  }
+  yield* Int32Array.from({ length: m }, (_, i) => i).sort(byScore);
+}
+
+/**
+ * (Q_Z)⁻¹ by Gauss–Jordan elimination with partial pivoting; undefined when Q_Z is singular. Columns of the
+ * reduced matrix left of the pivot are never read again, so only those right of it are updated.
+ */
 function inverseOfRows(Q: Float64Array, r: number, Z: Int32Array): Float64Array | undefined {
   const A = new Float64Array(r * r);
   for (let t = 0; t < r; t++) A.set(Q.subarray(Z[t] * r, Z[t] * r + r), t * r);
@@ -419,28 +488,32 @@ function inverseOfRows(Q: Float64Array, r: number, Z: Int32Array): Float64Array 
     for (let a = col + 1; a < r; a++) if (Math.abs(A[a * r + col]) > Math.abs(A[p * r + col])) p = a;
     const pv = A[p * r + col];
     if (!(Math.abs(pv) > 1e-14)) return undefined;
+    const pr = col * r;
     if (p !== col) {
-      for (let c = 0; c < r; c++) {
-        [A[p * r + c], A[col * r + c]] = [A[col * r + c], A[p * r + c]];
-        [inv[p * r + c], inv[col * r + c]] = [inv[col * r + c], inv[p * r + c]];
-      }
+      swapRows(A, p * r, pr, r);
+      swapRows(inv, p * r, pr, r);
     }
     const s = 1 / pv;
-    for (let c = 0; c < r; c++) {
-      A[col * r + c] *= s;
-      inv[col * r + c] *= s;
-    }
+    for (let c = col + 1; c < r; c++) A[pr + c] *= s;
+    for (let c = 0; c < r; c++) inv[pr + c] *= s;
     for (let a = 0; a < r; a++) {
       if (a === col) continue;
-      const f = A[a * r + col];
+      const ar = a * r;
+      const f = A[ar + col];
       if (f === 0) continue;
-      for (let c = 0; c < r; c++) {
-        A[a * r + c] -= f * A[col * r + c];
-        inv[a * r + c] -= f * inv[col * r + c];
-      }
+      for (let c = col + 1; c < r; c++) A[ar + c] -= f * A[pr + c];
+      for (let c = 0; c < r; c++) inv[ar + c] -= f * inv[pr + c];
     }
   }
   return inv;
+}
+
+function swapRows(X: Float64Array, p: number, q: number, r: number): void {
+  for (let c = 0; c < r; c++) {
+    const t = X[p + c];
+    X[p + c] = X[q + c];
+    X[q + c] = t;
+  }
 }
 
 export const activeSet = defineSolver(
