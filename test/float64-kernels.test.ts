@@ -1,4 +1,8 @@
+import { readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
+// @ts-expect-error: a plain .mjs script without type declarations
+import { generatedKernels } from '../scripts/build-wasm.mjs';
 import { cholesky, cholSolve, cholSolveMany, lowerInverse } from '../src/solvers/linalg.ts';
 import { rowProducts, strided } from '../src/solvers/row-products.ts';
 
@@ -18,6 +22,32 @@ function naive(X: Float64Array, xo: Int32Array, Y: Float64Array, yo: Int32Array,
     }
   }
   return C;
+}
+
+/**
+ * The order the kernel promises, in plain scalar code: per entry, one running sum per 256-long block of t (for a
+ * lower triangular Y, only up to the end of the entry's 4-row tile), the blocks' sums added in turn.
+ */
+function blockedScalar(X: Float64Array, xo: Int32Array, Y: Float64Array, yo: Int32Array, len: number, triangular = false): Float64Array {
+  const C = new Float64Array(xo.length * yo.length);
+  for (let p = 0; p < xo.length; p++) {
+    for (let q = 0; q < yo.length; q++) {
+      let total = 0;
+      for (let t0 = 0; t0 < len; t0 += 256) {
+        const end = triangular ? Math.min(len, t0 + 256, 4 * Math.floor(q / 4) + 4) : Math.min(len, t0 + 256);
+        if (end <= t0) continue;
+        let s = 0;
+        for (let t = t0; t < end; t++) s += X[xo[p] + t] * Y[yo[q] + t];
+        total += s;
+      }
+      C[p * yo.length + q] = total;
+    }
+  }
+  return C;
+}
+
+function sameBits(a: Float64Array, b: Float64Array): boolean {
+  return a.length === b.length && a.every((x, i) => Object.is(x, b[i]));
 }
 
 function maxDiff(a: Float64Array, b: Float64Array): number {
@@ -59,6 +89,38 @@ describe('float64 row products (tiled kernel)', () => {
     const X = filled(P * r, 4);
     const C = rowProducts(X, strided(P, r), M, strided(r, r), r, 'lower-triangular');
     expect(maxDiff(C, naive(X, strided(P, r), M, strided(r, r), r))).toBeLessThan(1e-12);
+  });
+});
+
+describe('float64 row products: the WebAssembly SIMD kernel', () => {
+  it('sums every entry in the documented order, so its bits are those of scalar code (full, symmetric, triangular)', () => {
+    const P = 70;
+    const len = 530; // three t blocks, the last one short
+    const X = filled(P * len + 3, 5);
+    const Y = filled(45 * len, 6);
+    const xo = Int32Array.from({ length: P }, (_, i) => i * len + 3);
+    expect(sameBits(rowProducts(X, xo, Y, strided(45, len), len, 'full'), blockedScalar(X, xo, Y, strided(45, len), len))).toBe(true);
+    const rows = Int32Array.from([9, 0, 44, 13, 2, 30, 31], (i) => i * len);
+    const sym = rowProducts(Y, rows, Y, rows, len, 'symmetric');
+    const ref = blockedScalar(Y, rows, Y, rows, len);
+    for (let p = 0; p < rows.length; p++) for (let q = 0; q <= p; q++) expect(Object.is(sym[p * 7 + q], ref[p * 7 + q])).toBe(true);
+    const r = 300;
+    const L = filled(r * r, 7).map((x, i) => (i % r <= Math.floor(i / r) ? x : 0));
+    const Xr = filled(P * r, 8);
+    expect(sameBits(rowProducts(Xr, strided(P, r), L, strided(r, r), r, 'lower-triangular'), blockedScalar(Xr, strided(P, r), L, strided(r, r), r, true))).toBe(true);
+  });
+
+  it('crosses chunks of 1,024 rows of X with the same bits as one row range at a time', () => {
+    const P = 1030;
+    const len = 20;
+    const X = filled(P * len, 9);
+    const C = rowProducts(X, strided(P, len), X, strided(9, len), len, 'full');
+    expect(sameBits(C, blockedScalar(X, strided(P, len), X, strided(9, len), len))).toBe(true);
+  });
+
+  it('matches kernels.wat: the committed module is what npm run build:wasm makes of the text', async () => {
+    const committed = readFileSync(resolve(import.meta.dirname, '../src/solvers/kernels-wasm.ts'), 'utf8');
+    expect(committed).toBe(await generatedKernels());
   });
 });
 

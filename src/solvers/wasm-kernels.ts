@@ -1,0 +1,71 @@
+/**
+ * The WebAssembly SIMD kernels of kernels.wat, one instance per thread, and scratch space in its memory.
+ *
+ * Operands are copied (packed) into the instance's memory, the kernel runs there, results are copied out: the
+ * copies are O(size) against the kernels' O(size · length) work. Scratch space is a stack of frames: a caller
+ * pushes the arrays it needs, and releases them in reverse order (a descent keeps its frame while polish,
+ * called from it, pushes and releases its own above). Growing the memory detaches every view of it, so views
+ * are made from a frame when they are used (`frame.view(k)`), never kept across a call that may push a frame.
+ */
+import { KERNELS_WASM_BASE64 } from './kernels-wasm.ts';
+
+interface KernelExports {
+  readonly memory: WebAssembly.Memory;
+  /** Packed 4×4 tiles of C += X·Yᵀ over a block of t (see kernels.wat). Offsets in bytes. */
+  tiles(xp: number, yp: number, cp: number, pt0: number, pt1: number, qt0: number, qt1: number, len: number, B: number, cs: number): void;
+  /** y = Qc x for a column-major Qc (m8 rows, a multiple of 8; r columns). Offsets in bytes. */
+  matvec(qp: number, xp: number, yp: number, m8: number, r: number): void;
+}
+
+let instance: KernelExports | undefined;
+/** Bytes of the memory in use by frames. */
+let top = 0;
+
+/** This thread's kernels (compiled on first use: ≈ 1 KB, synchronous). */
+export function kernels(): KernelExports {
+  if (!instance) {
+    const module = new WebAssembly.Module(Buffer.from(KERNELS_WASM_BASE64, 'base64'));
+    const { memory, tiles, matvec } = new WebAssembly.Instance(module).exports;
+    if (!(memory instanceof WebAssembly.Memory) || typeof tiles !== 'function' || typeof matvec !== 'function') {
+      throw new Error('src/solvers/kernels-wasm.ts lacks memory, tiles or matvec: regenerate it with npm run build:wasm');
+    }
+    instance = {
+      memory,
+      tiles: (xp, yp, cp, pt0, pt1, qt0, qt1, len, B, cs) => tiles(xp, yp, cp, pt0, pt1, qt0, qt1, len, B, cs),
+      matvec: (qp, xp, yp, m8, r) => matvec(qp, xp, yp, m8, r),
+    };
+  }
+  return instance;
+}
+
+/** Float64 arrays in the kernels' memory, held until `release()`. */
+export interface Frame {
+  /** Byte offset of array k (16-byte aligned, as the kernels' vector loads prefer). */
+  readonly offsets: readonly number[];
+  /** A view of array k, valid until the next frame is pushed. */
+  view(k: number): Float64Array;
+  release(): void;
+}
+
+/** Push a frame of float64 arrays with the given lengths (contents unspecified). */
+export function pushFrame(lengths: readonly number[]): Frame {
+  const { memory } = kernels();
+  const base = top;
+  const offsets: number[] = [];
+  let end = base;
+  for (const n of lengths) {
+    offsets.push(end);
+    end += Math.ceil((8 * n) / 16) * 16;
+  }
+  const missing = end - memory.buffer.byteLength;
+  if (missing > 0) memory.grow(Math.ceil(missing / 65536));
+  top = end;
+  return {
+    offsets,
+    view: (k) => new Float64Array(memory.buffer, offsets[k], lengths[k]),
+    release() {
+      if (top !== end) throw new Error('wasm kernel frames released out of order');
+      top = base;
+    },
+  };
+}
