@@ -31,6 +31,7 @@ import { defineSolver } from './define.ts';
 import { createHighs } from './highs.ts';
 import { checkBatchShape, failedResult, invalidReason, l1Distance, matVec, maxAbs, orthonormalBasis, type Basis } from './linalg.ts';
 import { polishPoint } from './polish.ts';
+import { VertexAlgebra } from './vertex-inverse.ts';
 import type { L1Problem, SolveResult, Solver } from './types.ts';
 
 export const activeSetOptions = z.strictObject({
@@ -97,8 +98,18 @@ export function createActiveSet(options: Partial<ActiveSetOptions> = {}): Solver
   };
 }
 
-/** The vertex descent of the module comment, for one problem. Pure float64 JS. */
+/** The vertex descent of the module comment, for one problem, in float64. */
 export function descend(basis: Basis, b: Float64Array, opts: ActiveSetOptions = ACTIVE_SET_DEFAULTS): Descent {
+  // Q and Q_Z⁻¹ live in the SIMD kernels' memory for the whole descent (vertex-inverse.ts).
+  const algebra = new VertexAlgebra(basis.Q, basis.m, basis.r);
+  try {
+    return descendWith(basis, b, opts, algebra);
+  } finally {
+    algebra.release();
+  }
+}
+
+function descendWith(basis: Basis, b: Float64Array, opts: ActiveSetOptions, algebra: VertexAlgebra): Descent {
   const { m, r, Q } = basis;
   const bScale = maxAbs(b);
   if (r === 0 || bScale === 0) return { delta: new Float64Array(m), proof: 'vertex', iterations: 0 };
@@ -108,20 +119,20 @@ export function descend(basis: Basis, b: Float64Array, opts: ActiveSetOptions = 
   const ls = matVec(Q, m, r, transposeTimes(Q, m, r, b));
   const start = polishPoint(basis, b, ls);
   if (start.certified) return { delta: start.delta, proof: 'polish', iterations: 0 };
-  const Z = startingRows(Q, m, r, b.map((bi, i) => Math.abs(bi - start.delta[i])));
+  const Z = algebra.independentRows(rowsByScore(b.map((bi, i) => Math.abs(bi - start.delta[i])), m, 2 * r));
   if (!Z) return { delta: start.delta, proof: 'singular', iterations: 0 };
 
   const inZ = new Uint8Array(m);
   for (const i of Z) inZ[i] = 1;
-  let M = inverseOfRows(Q, r, Z);
-  if (!M) return { delta: start.delta, proof: 'singular', iterations: 0 };
+  if (!algebra.invert(Z)) return { delta: start.delta, proof: 'singular', iterations: 0 };
+  const { rs } = algebra; // the row stride of M = algebra.inverse()
   // The descent runs on `target`: b itself, or b perturbed on the rows of a degenerate vertex (see below).
   const target = Float64Array.from(b);
   let perturbed = false;
   let v: Float64Array = new Float64Array(r);
   const res = new Float64Array(m);
   const refresh = (): void => {
-    v = mulRows(M!, r, Z, target);
+    v = mulRows(algebra.inverse(), r, rs, Z, target);
     const qv = matVec(Q, m, r, v);
     for (let i = 0; i < m; i++) res[i] = inZ[i] ? 0 : target[i] - qv[i];
   };
@@ -144,16 +155,16 @@ export function descend(basis: Basis, b: Float64Array, opts: ActiveSetOptions = 
   const w = new Float64Array(m);
   const d = new Float64Array(r);
   const order: number[] = [];
-  const work = workspace(m, r);
+  const work = workspace(m);
   // The answer at the current vertex for the unperturbed b, proved optimal by its own dual or by polish's.
   const finish = (iter: number): Descent => {
     if (perturbed) {
-      const exact = mulRows(M!, r, Z, b);
+      const exact = mulRows(algebra.inverse(), r, rs, Z, b);
       const qv = matVec(Q, m, r, exact);
       const resB = b.map((bi, i) => (inZ[i] ? 0 : bi - qv[i]));
       // Rows that are zero for b may take the sign they had in the perturbed problem (|y_i| ≤ 1 is all they need).
       const signs = resB.map((x, i) => (Math.abs(x) > tol ? x : res[i]));
-      if (vertexDual(Q, r, M!, signs, inZ, 0, y) <= 1 + opts.certTol) return { delta: qv, proof: 'vertex', iterations: iter };
+      if (vertexDual(Q, r, algebra, signs, inZ, 0, y) <= 1 + opts.certTol) return { delta: qv, proof: 'vertex', iterations: iter };
       const p = polishPoint(basis, b, qv);
       return p.certified ? { delta: p.delta, proof: 'polish', iterations: iter } : { delta: qv, proof: 'stalled', iterations: iter };
     }
@@ -161,15 +172,13 @@ export function descend(basis: Basis, b: Float64Array, opts: ActiveSetOptions = 
   };
   for (let iter = 0; iter < opts.maxIterations; iter++) {
     if (iter > 0 && iter % opts.refactorEvery === 0) {
-      const fresh = inverseOfRows(Q, r, Z);
-      if (!fresh) return { delta: matVec(Q, m, r, v), proof: 'singular', iterations: iter };
-      M = fresh;
+      if (!algebra.invert(Z)) return { delta: matVec(Q, m, r, v), proof: 'singular', iterations: iter };
       refresh();
       signs.fill(0);
       c.fill(0);
     }
     resign();
-    const worst = dualOfSigns(M, r, c, y);
+    const worst = algebra.dual(c, y);
     if (worst <= 1 + opts.certTol) return finish(iter);
 
     // Candidates: rows of Z whose dual is out of the box, most violated first.
@@ -179,8 +188,9 @@ export function descend(basis: Basis, b: Float64Array, opts: ActiveSetOptions = 
     let step: { t: number; k: number; tau: number; sigma: number } | undefined;
     for (const t of order) {
       const sigma = y[t] > 0 ? -1 : 1;
-      for (let a = 0; a < r; a++) d[a] = sigma * M[a * r + t];
-      matVec(Q, m, r, d, w);
+      const M = algebra.inverse();
+      for (let a = 0; a < r; a++) d[a] = sigma * M[a * rs + t];
+      algebra.edge(d, w);
       const found = lineSearch(res, w, inZ, tol, 1 - Math.abs(y[t]), work);
       if (found) {
         step = { ...found, t, sigma };
@@ -202,7 +212,8 @@ export function descend(basis: Basis, b: Float64Array, opts: ActiveSetOptions = 
       continue;
     }
     const { t, k, tau, sigma } = step;
-    for (let a = 0; a < r; a++) d[a] = sigma * M[a * r + t];
+    const M = algebra.inverse();
+    for (let a = 0; a < r; a++) d[a] = sigma * M[a * rs + t];
     for (let a = 0; a < r; a++) v[a] += tau * d[a];
     for (let i = 0; i < m; i++) if (!inZ[i]) res[i] -= tau * w[i];
     // Row Z[t] leaves (its residual is now −τσ), row k enters (residual exactly 0).
@@ -211,16 +222,16 @@ export function descend(basis: Basis, b: Float64Array, opts: ActiveSetOptions = 
     res[k] = 0;
     inZ[k] = 1;
     Z[t] = k;
-    shermanMorrison(M, Q, r, k, t, sigma * w[k], work);
+    algebra.replace(k, t, sigma * w[k]);
   }
   return { delta: matVec(Q, m, r, v), proof: 'cap', iterations: opts.maxIterations };
 }
 
 /**
  * The vertex's dual estimate into `y` (y_Z = −M ᵀ Q_Zcᵀ sign(res_Zc), sign 0 where |res| ≤ tol), and ||y_Z||∞.
- * M = Q_Z⁻¹ row-major; column t of M belongs to the t-th row of Z.
+ * M = Q_Z⁻¹; column t of M belongs to the t-th row of Z.
  */
-function vertexDual(Q: Float64Array, r: number, M: Float64Array, res: ArrayLike<number>, inZ: Uint8Array, tol: number, y: Float64Array): number {
+function vertexDual(Q: Float64Array, r: number, algebra: VertexAlgebra, res: ArrayLike<number>, inZ: Uint8Array, tol: number, y: Float64Array): number {
   const c = new Float64Array(r);
   for (let i = 0; i < res.length; i++) {
     if (inZ[i] || Math.abs(res[i]) <= tol) continue;
@@ -228,30 +239,7 @@ function vertexDual(Q: Float64Array, r: number, M: Float64Array, res: ArrayLike<
     const base = i * r;
     for (let a = 0; a < r; a++) c[a] += s * Q[base + a];
   }
-  return dualOfSigns(M, r, c, y);
-}
-
-/** y_Z = −M ᵀ c into `y`; returns ||y_Z||∞. */
-function dualOfSigns(M: Float64Array, r: number, c: Float64Array, y: Float64Array): number {
-  // by rows of M (contiguous); each y_t is still summed in order a = 0, 1, …
-  y.fill(0);
-  let a = 0;
-  for (; a + 3 < r; a += 4) {
-    const c0 = c[a];
-    const c1 = c[a + 1];
-    const c2 = c[a + 2];
-    const c3 = c[a + 3];
-    const r0 = a * r;
-    for (let t = 0; t < r; t++) y[t] = y[t] - M[r0 + t] * c0 - M[r0 + r + t] * c1 - M[r0 + 2 * r + t] * c2 - M[r0 + 3 * r + t] * c3;
-  }
-  for (; a < r; a++) {
-    const ca = c[a];
-    const row = a * r;
-    for (let t = 0; t < r; t++) y[t] -= M[row + t] * ca;
-  }
-  let worst = 0;
-  for (let t = 0; t < r; t++) worst = Math.max(worst, Math.abs(y[t]));
-  return worst;
+  return algebra.dual(c, y);
 }
 
 /**
@@ -270,17 +258,15 @@ function perturb(target: Float64Array, res: Float64Array, inZ: Uint8Array, bScal
   }
 }
 
-/** Buffers reused by every step of one descent (a step would otherwise allocate O(m) of them). */
+/** The line search's buffers, reused by every step of one descent (a step would otherwise allocate O(m) of them). */
 interface Workspace {
   readonly taus: Float64Array;
   readonly weights: Float64Array;
   readonly rows: Int32Array;
-  readonly u: Float64Array;
-  readonly col: Float64Array;
 }
 
-function workspace(m: number, r: number): Workspace {
-  return { taus: new Float64Array(m), weights: new Float64Array(m), rows: new Int32Array(m), u: new Float64Array(r), col: new Float64Array(r) };
+function workspace(m: number): Workspace {
+  return { taus: new Float64Array(m), weights: new Float64Array(m), rows: new Int32Array(m) };
 }
 
 /**
@@ -294,6 +280,7 @@ function lineSearch(res: Float64Array, w: Float64Array, inZ: Uint8Array, tol: nu
   const { taus, weights, rows } = work;
   const m = res.length;
   let p = 0;
+  let total = 0;
   for (let i = 0; i < m; i++) {
     const wi = w[i];
     if (inZ[i] || wi === 0) continue;
@@ -304,15 +291,46 @@ function lineSearch(res: Float64Array, w: Float64Array, inZ: Uint8Array, tol: nu
     }
     // a breakpoint ahead (τ = res/w > 0) exactly when res and w have the same sign
     if (ri > 0 === wi > 0) {
+      const weight = 2 * Math.abs(wi);
       taus[p] = ri / wi;
-      weights[p] = 2 * Math.abs(wi);
+      weights[p] = weight;
       rows[p++] = i;
+      total += weight;
     }
   }
   if (slope >= -1e-12) return undefined;
-  const j = weightedSelect(taus, weights, rows, p, -slope);
+  const j = firstReaching(work, p, -slope, total);
   return j < 0 ? undefined : { k: rows[j], tau: taus[j] }; // j < 0 cannot happen for a full-rank Q
 }
+
+/**
+ * weightedSelect over the p breakpoints, looking first among the few smallest: a step usually ends within its
+ * first breakpoints (`need` a small share of the `total` weight), so the breakpoints at or below a threshold
+ * read off a sample are moved to the front, and when they carry the weight the answer is among them (every
+ * breakpoint up to it is); otherwise the search covers all p.
+ */
+function firstReaching({ taus, weights, rows }: Workspace, p: number, need: number, total: number): number {
+  const share = need / total;
+  if (p >= 128 && share < 0.25) {
+    const sample = new Float64Array(SAMPLE);
+    const stride = Math.floor(p / SAMPLE);
+    for (let s = 0; s < SAMPLE; s++) sample[s] = taus[s * stride];
+    sample.sort();
+    const threshold = sample[Math.min(SAMPLE - 1, Math.ceil(2 * share * SAMPLE) + 2)];
+    let front = 0;
+    let carried = 0;
+    for (let i = 0; i < p; i++) {
+      if (taus[i] > threshold) continue;
+      carried += weights[i];
+      swap(taus, weights, rows, i, front++);
+    }
+    if (carried >= need) return weightedSelect(taus, weights, rows, front, need);
+  }
+  return weightedSelect(taus, weights, rows, p, need);
+}
+
+/** Breakpoints sampled to set firstReaching's threshold. */
+const SAMPLE = 32;
 
 /**
  * The position (in taus/weights/rows) of the smallest breakpoint at which the weights of the breakpoints up to
@@ -366,35 +384,6 @@ function swap(taus: Float64Array, weights: Float64Array, rows: Int32Array, i: nu
   rows[j] = r;
 }
 
-/** Q_Z⁻¹ after row t of Q_Z is replaced by row k of Q:  M ← M − (M e_t)(q_kᵀ M − e_tᵀ) / (q_kᵀ M e_t). */
-function shermanMorrison(M: Float64Array, Q: Float64Array, r: number, k: number, t: number, pivot: number, work: Workspace): void {
-  const { u, col } = work; // u = q_kᵀ M − e_tᵀ
-  u.fill(0);
-  const qk = k * r;
-  let a = 0;
-  // Four rows of M per pass (each u_c still summed in order a = 0, 1, …: the bits of the plain loop).
-  for (; a + 3 < r; a += 4) {
-    const q0 = Q[qk + a];
-    const q1 = Q[qk + a + 1];
-    const q2 = Q[qk + a + 2];
-    const q3 = Q[qk + a + 3];
-    const r0 = a * r;
-    for (let c = 0; c < r; c++) u[c] = u[c] + q0 * M[r0 + c] + q1 * M[r0 + r + c] + q2 * M[r0 + 2 * r + c] + q3 * M[r0 + 3 * r + c];
-  }
-  for (; a < r; a++) {
-    const qa = Q[qk + a];
-    const row = a * r;
-    for (let c = 0; c < r; c++) u[c] += qa * M[row + c];
-  }
-  u[t] -= 1;
-  for (let b = 0; b < r; b++) col[b] = M[b * r + t] / pivot;
-  for (let b = 0; b < r; b++) {
-    const cb = col[b];
-    const row = b * r;
-    for (let c = 0; c < r; c++) M[row + c] -= cb * u[c];
-  }
-}
-
 /** Qᵀ x for row-major Q (m×r). */
 function transposeTimes(Q: Float64Array, m: number, r: number, x: Float64Array): Float64Array {
   const out = new Float64Array(r);
@@ -406,49 +395,15 @@ function transposeTimes(Q: Float64Array, m: number, r: number, x: Float64Array):
   return out;
 }
 
-/** M b_Z: v with Q_Z v = b_Z. */
-function mulRows(M: Float64Array, r: number, Z: Int32Array, b: Float64Array): Float64Array {
+/** M b_Z: v with Q_Z v = b_Z (M's rows rs apart). */
+function mulRows(M: Float64Array, r: number, rs: number, Z: Int32Array, b: Float64Array): Float64Array {
   const v = new Float64Array(r);
   for (let a = 0; a < r; a++) {
     let s = 0;
-    for (let t = 0; t < r; t++) s += M[a * r + t] * b[Z[t]];
+    for (let t = 0; t < r; t++) s += M[a * rs + t] * b[Z[t]];
     v[a] = s;
   }
   return v;
-}
-
-/**
- * r rows of Q, taken in order of increasing `score`, each kept when at least 1e-3 of its norm is outside the
- * span of the rows kept before (modified Gram–Schmidt on the rows); undefined when fewer than r qualify.
- */
-function startingRows(Q: Float64Array, m: number, r: number, score: Float64Array): Int32Array | undefined {
-  const E = new Float64Array(r * r); // the kept rows, orthonormalised
-  const Z = new Int32Array(r);
-  const x = new Float64Array(r);
-  let kept = 0;
-  for (const i of rowsByScore(score, m, 2 * r)) {
-    const qi = i * r;
-    let norm0 = 0;
-    for (let a = 0; a < r; a++) {
-      x[a] = Q[qi + a];
-      norm0 += x[a] * x[a];
-    }
-    if (norm0 === 0) continue;
-    for (let e = 0; e < kept; e++) {
-      const ej = e * r;
-      let s = 0;
-      for (let a = 0; a < r; a++) s += E[ej + a] * x[a];
-      for (let a = 0; a < r; a++) x[a] -= s * E[ej + a];
-    }
-    let norm = 0;
-    for (let a = 0; a < r; a++) norm += x[a] * x[a];
-    if (norm < 1e-6 * norm0) continue;
-    const scale = 1 / Math.sqrt(norm);
-    for (let a = 0; a < r; a++) E[kept * r + a] = x[a] * scale;
-    Z[kept++] = i;
-    if (kept === r) return Z;
-  }
-  return undefined;
 }
 
 /**
@@ -472,48 +427,6 @@ function* rowsByScore(score: Float64Array, m: number, first: number): Generator<
     return;
   }
   yield* Int32Array.from({ length: m }, (_, i) => i).sort(byScore);
-}
-
-/**
- * (Q_Z)⁻¹ by Gauss–Jordan elimination with partial pivoting; undefined when Q_Z is singular. Columns of the
- * reduced matrix left of the pivot are never read again, so only those right of it are updated.
- */
-function inverseOfRows(Q: Float64Array, r: number, Z: Int32Array): Float64Array | undefined {
-  const A = new Float64Array(r * r);
-  for (let t = 0; t < r; t++) A.set(Q.subarray(Z[t] * r, Z[t] * r + r), t * r);
-  const inv = new Float64Array(r * r);
-  for (let a = 0; a < r; a++) inv[a * r + a] = 1;
-  for (let col = 0; col < r; col++) {
-    let p = col;
-    for (let a = col + 1; a < r; a++) if (Math.abs(A[a * r + col]) > Math.abs(A[p * r + col])) p = a;
-    const pv = A[p * r + col];
-    if (!(Math.abs(pv) > 1e-14)) return undefined;
-    const pr = col * r;
-    if (p !== col) {
-      swapRows(A, p * r, pr, r);
-      swapRows(inv, p * r, pr, r);
-    }
-    const s = 1 / pv;
-    for (let c = col + 1; c < r; c++) A[pr + c] *= s;
-    for (let c = 0; c < r; c++) inv[pr + c] *= s;
-    for (let a = 0; a < r; a++) {
-      if (a === col) continue;
-      const ar = a * r;
-      const f = A[ar + col];
-      if (f === 0) continue;
-      for (let c = col + 1; c < r; c++) A[ar + c] -= f * A[pr + c];
-      for (let c = 0; c < r; c++) inv[ar + c] -= f * inv[pr + c];
-    }
-  }
-  return inv;
-}
-
-function swapRows(X: Float64Array, p: number, q: number, r: number): void {
-  for (let c = 0; c < r; c++) {
-    const t = X[p + c];
-    X[p + c] = X[q + c];
-    X[q + c] = t;
-  }
 }
 
 export const activeSet = defineSolver(

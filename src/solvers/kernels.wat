@@ -107,5 +107,194 @@
         (v128.store offset=48 (local.get $q) (local.get $a3))
         (local.set $i (i32.add (local.get $i) (i32.const 8)))
         (br $iloop))))
-)
 
+  ;; The r×r kernels of active-set.ts, on matrices with rows of rs doubles (rs a multiple of 8, padding zeros).
+
+  ;; y[c] = Σ_{a<r} x[a] · M[a][c] for c < rs, each summed in order a = 0, 1, …
+  (func (export "vecmat")
+    (param $mp i32) (param $xp i32) (param $yp i32) (param $r i32) (param $rs i32)
+    (local $cb i32) (local $m i32) (local $x i32) (local $xend i32) (local $stride i32) (local $o i32)
+    (local $a0 v128) (local $a1 v128) (local $a2 v128) (local $a3 v128) (local $xs v128)
+    (local.set $stride (i32.shl (local.get $rs) (i32.const 3)))
+    (local.set $xend (i32.add (local.get $xp) (i32.shl (local.get $r) (i32.const 3))))
+    (local.set $cb (i32.const 0))
+    (block $cdone
+      (loop $cloop
+        (br_if $cdone (i32.ge_u (local.get $cb) (local.get $rs)))
+        (local.set $m (i32.add (local.get $mp) (i32.shl (local.get $cb) (i32.const 3))))
+        (local.set $x (local.get $xp))
+        (local.set $a0 (v128.const i64x2 0 0)) (local.set $a1 (v128.const i64x2 0 0))
+        (local.set $a2 (v128.const i64x2 0 0)) (local.set $a3 (v128.const i64x2 0 0))
+        (block $adone
+          (loop $aloop
+            (br_if $adone (i32.ge_u (local.get $x) (local.get $xend)))
+            (local.set $xs (v128.load64_splat (local.get $x)))
+            (local.set $a0 (f64x2.add (local.get $a0) (f64x2.mul (local.get $xs) (v128.load (local.get $m)))))
+            (local.set $a1 (f64x2.add (local.get $a1) (f64x2.mul (local.get $xs) (v128.load offset=16 (local.get $m)))))
+            (local.set $a2 (f64x2.add (local.get $a2) (f64x2.mul (local.get $xs) (v128.load offset=32 (local.get $m)))))
+            (local.set $a3 (f64x2.add (local.get $a3) (f64x2.mul (local.get $xs) (v128.load offset=48 (local.get $m)))))
+            (local.set $x (i32.add (local.get $x) (i32.const 8)))
+            (local.set $m (i32.add (local.get $m) (local.get $stride)))
+            (br $aloop)))
+        (local.set $o (i32.add (local.get $yp) (i32.shl (local.get $cb) (i32.const 3))))
+        (v128.store (local.get $o) (local.get $a0))
+        (v128.store offset=16 (local.get $o) (local.get $a1))
+        (v128.store offset=32 (local.get $o) (local.get $a2))
+        (v128.store offset=48 (local.get $o) (local.get $a3))
+        (local.set $cb (i32.add (local.get $cb) (i32.const 8)))
+        (br $cloop))))
+
+  ;; M[a][c] -= col[a] · u[c] for a < r, c < rs
+  (func (export "rank1")
+    (param $mp i32) (param $colp i32) (param $up i32) (param $r i32) (param $rs i32)
+    (local $a i32) (local $m i32) (local $end i32) (local $u i32) (local $cs v128)
+    (local.set $a (i32.const 0))
+    (block $adone
+      (loop $aloop
+        (br_if $adone (i32.ge_u (local.get $a) (local.get $r)))
+        (local.set $cs (v128.load64_splat (i32.add (local.get $colp) (i32.shl (local.get $a) (i32.const 3)))))
+        (local.set $m (i32.add (local.get $mp) (i32.shl (i32.mul (local.get $a) (local.get $rs)) (i32.const 3))))
+        (local.set $end (i32.add (local.get $m) (i32.shl (local.get $rs) (i32.const 3))))
+        (local.set $u (local.get $up))
+        (block $cdone
+          (loop $cloop
+            (br_if $cdone (i32.ge_u (local.get $m) (local.get $end)))
+            (v128.store (local.get $m) (f64x2.sub (v128.load (local.get $m)) (f64x2.mul (local.get $cs) (v128.load (local.get $u)))))
+            (local.set $m (i32.add (local.get $m) (i32.const 16)))
+            (local.set $u (i32.add (local.get $u) (i32.const 16)))
+            (br $cloop)))
+        (local.set $a (i32.add (local.get $a) (i32.const 1)))
+        (br $aloop))))
+
+  ;; row[c] -= f · pivotRow[c] for c in [from, rs), from even (a step of Gauss–Jordan elimination)
+  (func $axpyRow (param $row i32) (param $piv i32) (param $f v128) (param $from i32) (param $rs i32)
+    (local $end i32)
+    (local.set $end (i32.add (local.get $row) (i32.shl (local.get $rs) (i32.const 3))))
+    (local.set $row (i32.add (local.get $row) (i32.shl (local.get $from) (i32.const 3))))
+    (local.set $piv (i32.add (local.get $piv) (i32.shl (local.get $from) (i32.const 3))))
+    (block $done
+      (loop $l
+        (br_if $done (i32.ge_u (local.get $row) (local.get $end)))
+        (v128.store (local.get $row) (f64x2.sub (v128.load (local.get $row)) (f64x2.mul (local.get $f) (v128.load (local.get $piv)))))
+        (local.set $row (i32.add (local.get $row) (i32.const 16)))
+        (local.set $piv (i32.add (local.get $piv) (i32.const 16)))
+        (br $l))))
+
+  ;; row[c] *= s for c in [from, rs), from even
+  (func $scaleRow (param $row i32) (param $s v128) (param $from i32) (param $rs i32)
+    (local $end i32)
+    (local.set $end (i32.add (local.get $row) (i32.shl (local.get $rs) (i32.const 3))))
+    (local.set $row (i32.add (local.get $row) (i32.shl (local.get $from) (i32.const 3))))
+    (block $done
+      (loop $l
+        (br_if $done (i32.ge_u (local.get $row) (local.get $end)))
+        (v128.store (local.get $row) (f64x2.mul (v128.load (local.get $row)) (local.get $s)))
+        (local.set $row (i32.add (local.get $row) (i32.const 16)))
+        (br $l))))
+
+  ;; swap rows p and q (rs doubles each)
+  (func $swapRows (param $p i32) (param $q i32) (param $rs i32)
+    (local $end i32) (local $t v128)
+    (local.set $end (i32.add (local.get $p) (i32.shl (local.get $rs) (i32.const 3))))
+    (block $done
+      (loop $l
+        (br_if $done (i32.ge_u (local.get $p) (local.get $end)))
+        (local.set $t (v128.load (local.get $p)))
+        (v128.store (local.get $p) (v128.load (local.get $q)))
+        (v128.store (local.get $q) (local.get $t))
+        (local.set $p (i32.add (local.get $p) (i32.const 16)))
+        (local.set $q (i32.add (local.get $q) (i32.const 16)))
+        (br $l))))
+
+  ;; inv ← A⁻¹ by Gauss–Jordan elimination with partial pivoting (A is destroyed; inv must hold the identity).
+  ;; Returns 0 when a pivot is not above 1e-14 in magnitude (singular), else 1. Columns of A left of the pivot
+  ;; are never read again; the even-aligned vector loops may touch the pivot's own column, which is not read either.
+  (func (export "invert") (param $ap i32) (param $ip i32) (param $r i32) (param $rs i32) (result i32)
+    (local $col i32) (local $a i32) (local $p i32) (local $row i32) (local $prow i32) (local $from i32)
+    (local $pv f64) (local $f f64) (local $best f64) (local $v f64)
+    (local.set $row (i32.shl (local.get $rs) (i32.const 3)))
+    (local.set $col (i32.const 0))
+    (block $cdone
+      (loop $cloop
+        (br_if $cdone (i32.ge_u (local.get $col) (local.get $r)))
+        ;; pivot: the first row a ≥ col with the largest |A[a][col]|
+        (local.set $p (local.get $col))
+        (local.set $best (f64.abs (f64.load (i32.add (i32.add (local.get $ap) (i32.mul (local.get $col) (local.get $row))) (i32.shl (local.get $col) (i32.const 3))))))
+        (local.set $a (i32.add (local.get $col) (i32.const 1)))
+        (block $sdone
+          (loop $sloop
+            (br_if $sdone (i32.ge_u (local.get $a) (local.get $r)))
+            (local.set $v (f64.abs (f64.load (i32.add (i32.add (local.get $ap) (i32.mul (local.get $a) (local.get $row))) (i32.shl (local.get $col) (i32.const 3))))))
+            (if (f64.gt (local.get $v) (local.get $best))
+              (then (local.set $best (local.get $v)) (local.set $p (local.get $a))))
+            (local.set $a (i32.add (local.get $a) (i32.const 1)))
+            (br $sloop)))
+        (local.set $pv (f64.load (i32.add (i32.add (local.get $ap) (i32.mul (local.get $p) (local.get $row))) (i32.shl (local.get $col) (i32.const 3)))))
+        (if (i32.eqz (f64.gt (f64.abs (local.get $pv)) (f64.const 1e-14))) (then (return (i32.const 0))))
+        (local.set $prow (i32.mul (local.get $col) (local.get $row)))
+        (if (i32.ne (local.get $p) (local.get $col))
+          (then
+            (call $swapRows (i32.add (local.get $ap) (i32.mul (local.get $p) (local.get $row))) (i32.add (local.get $ap) (local.get $prow)) (local.get $rs))
+            (call $swapRows (i32.add (local.get $ip) (i32.mul (local.get $p) (local.get $row))) (i32.add (local.get $ip) (local.get $prow)) (local.get $rs))))
+        (local.set $from (i32.and (i32.add (local.get $col) (i32.const 1)) (i32.const -2)))
+        (call $scaleRow (i32.add (local.get $ap) (local.get $prow)) (f64x2.splat (f64.div (f64.const 1) (local.get $pv))) (local.get $from) (local.get $rs))
+        (call $scaleRow (i32.add (local.get $ip) (local.get $prow)) (f64x2.splat (f64.div (f64.const 1) (local.get $pv))) (i32.const 0) (local.get $rs))
+        (local.set $a (i32.const 0))
+        (block $edone
+          (loop $eloop
+            (br_if $edone (i32.ge_u (local.get $a) (local.get $r)))
+            (if (i32.ne (local.get $a) (local.get $col))
+              (then
+                (local.set $f (f64.load (i32.add (i32.add (local.get $ap) (i32.mul (local.get $a) (local.get $row))) (i32.shl (local.get $col) (i32.const 3)))))
+                (if (f64.ne (local.get $f) (f64.const 0))
+                  (then
+                    (call $axpyRow (i32.add (local.get $ap) (i32.mul (local.get $a) (local.get $row))) (i32.add (local.get $ap) (local.get $prow)) (f64x2.splat (local.get $f)) (local.get $from) (local.get $rs))
+                    (call $axpyRow (i32.add (local.get $ip) (i32.mul (local.get $a) (local.get $row))) (i32.add (local.get $ip) (local.get $prow)) (f64x2.splat (local.get $f)) (i32.const 0) (local.get $rs))))))
+            (local.set $a (i32.add (local.get $a) (i32.const 1)))
+            (br $eloop)))
+        (local.set $col (i32.add (local.get $col) (i32.const 1)))
+        (br $cloop)))
+    (i32.const 1))
+
+  ;; One row of modified Gram–Schmidt: x -= (e·x) e for the rows e of E (r doubles each, E[0..kept) in order),
+  ;; then returns ||x||². Scalar: these sums run along a vector, so lanes would change their order.
+  (func (export "orthogonalize") (param $ep i32) (param $xp i32) (param $kept i32) (param $r i32) (result f64)
+    (local $e i32) (local $eend i32) (local $a i32) (local $xend i32) (local $x i32) (local $s f64) (local $v f64)
+    (local.set $xend (i32.add (local.get $xp) (i32.shl (local.get $r) (i32.const 3))))
+    (local.set $e (local.get $ep))
+    (local.set $eend (i32.add (local.get $ep) (i32.shl (i32.mul (local.get $kept) (local.get $r)) (i32.const 3))))
+    (block $edone
+      (loop $eloop
+        (br_if $edone (i32.ge_u (local.get $e) (local.get $eend)))
+        (local.set $s (f64.const 0))
+        (local.set $x (local.get $xp))
+        (local.set $a (local.get $e))
+        (block $d1
+          (loop $l1
+            (br_if $d1 (i32.ge_u (local.get $x) (local.get $xend)))
+            (local.set $s (f64.add (local.get $s) (f64.mul (f64.load (local.get $a)) (f64.load (local.get $x)))))
+            (local.set $x (i32.add (local.get $x) (i32.const 8)))
+            (local.set $a (i32.add (local.get $a) (i32.const 8)))
+            (br $l1)))
+        (local.set $x (local.get $xp))
+        (local.set $a (local.get $e))
+        (block $d2
+          (loop $l2
+            (br_if $d2 (i32.ge_u (local.get $x) (local.get $xend)))
+            (f64.store (local.get $x) (f64.sub (f64.load (local.get $x)) (f64.mul (local.get $s) (f64.load (local.get $a)))))
+            (local.set $x (i32.add (local.get $x) (i32.const 8)))
+            (local.set $a (i32.add (local.get $a) (i32.const 8)))
+            (br $l2)))
+        (local.set $e (local.get $a))
+        (br $eloop)))
+    (local.set $s (f64.const 0))
+    (local.set $x (local.get $xp))
+    (block $d3
+      (loop $l3
+        (br_if $d3 (i32.ge_u (local.get $x) (local.get $xend)))
+        (local.set $v (f64.load (local.get $x)))
+        (local.set $s (f64.add (local.get $s) (f64.mul (local.get $v) (local.get $v))))
+        (local.set $x (i32.add (local.get $x) (i32.const 8)))
+        (br $l3)))
+    (local.get $s))
+)

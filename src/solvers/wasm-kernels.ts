@@ -15,6 +15,14 @@ interface KernelExports {
   tiles(xp: number, yp: number, cp: number, pt0: number, pt1: number, qt0: number, qt1: number, len: number, B: number, cs: number): void;
   /** y = Qc x for a column-major Qc (m8 rows, a multiple of 8; r columns). Offsets in bytes. */
   matvec(qp: number, xp: number, yp: number, m8: number, r: number): void;
+  /** y = xᵀ M for M with r rows of rs (a multiple of 8) doubles. */
+  vecmat(mp: number, xp: number, yp: number, r: number, rs: number): void;
+  /** M −= col uᵀ (r rows of rs). */
+  rank1(mp: number, colp: number, up: number, r: number, rs: number): void;
+  /** inv ← A⁻¹ by Gauss–Jordan (inv holds I on entry, A is destroyed); 0 when A is singular, else 1. */
+  invert(ap: number, ip: number, r: number, rs: number): number;
+  /** x −= (e·x) e for E's first `kept` rows (r doubles each) in order; returns ||x||². */
+  orthogonalize(ep: number, xp: number, kept: number, r: number): number;
 }
 
 let instance: KernelExports | undefined;
@@ -25,14 +33,24 @@ let top = 0;
 export function kernels(): KernelExports {
   if (!instance) {
     const module = new WebAssembly.Module(Buffer.from(KERNELS_WASM_BASE64, 'base64'));
-    const { memory, tiles, matvec } = new WebAssembly.Instance(module).exports;
-    if (!(memory instanceof WebAssembly.Memory) || typeof tiles !== 'function' || typeof matvec !== 'function') {
-      throw new Error('src/solvers/kernels-wasm.ts lacks memory, tiles or matvec: regenerate it with npm run build:wasm');
-    }
+    const { exports } = new WebAssembly.Instance(module);
+    const missing = (what: string) => new Error(`src/solvers/kernels-wasm.ts lacks ${what}: regenerate it with npm run build:wasm`);
+    const kernel = (name: string): Function => {
+      const f = exports[name];
+      if (typeof f !== 'function') throw missing(`the kernel '${name}'`);
+      return f;
+    };
+    const { memory } = exports;
+    if (!(memory instanceof WebAssembly.Memory)) throw missing('its memory');
+    const [tiles, matvec, vecmat, rank1, invert, orthogonalize] = ['tiles', 'matvec', 'vecmat', 'rank1', 'invert', 'orthogonalize'].map(kernel);
     instance = {
       memory,
       tiles: (xp, yp, cp, pt0, pt1, qt0, qt1, len, B, cs) => tiles(xp, yp, cp, pt0, pt1, qt0, qt1, len, B, cs),
       matvec: (qp, xp, yp, m8, r) => matvec(qp, xp, yp, m8, r),
+      vecmat: (mp, xp, yp, r, rs) => vecmat(mp, xp, yp, r, rs),
+      rank1: (mp, colp, up, r, rs) => rank1(mp, colp, up, r, rs),
+      invert: (ap, ip, r, rs) => invert(ap, ip, r, rs),
+      orthogonalize: (ep, xp, kept, r) => orthogonalize(ep, xp, kept, r),
     };
   }
   return instance;
@@ -69,3 +87,4 @@ export function pushFrame(lengths: readonly number[]): Frame {
     },
   };
 }
+

@@ -1,0 +1,140 @@
+/**
+ * The linear algebra of one active-set descent (active-set.ts), in the WebAssembly SIMD kernels' memory: the
+ * basis Q (m×r, held column-major for the edge directions w = Q d) and M = Q_Z⁻¹ (r×r) of the current vertex,
+ * with the choice of a starting Z (Gram–Schmidt), Gauss–Jordan inversion, Sherman–Morrison row replacement and the
+ * dual estimate −Mᵀc as kernels.
+ *
+ * Every result has the bits of the scalar loops these kernels replaced (kernels.wat says why). M's rows are
+ * padded to rs = a multiple of 8 doubles with zeros, which every kernel keeps zero.
+ */
+import { kernels, pushFrame, type Frame } from './wasm-kernels.ts';
+
+/** The arrays of the frame, in order. */
+const At = {
+  /** Q column-major, rows padded to m8 */
+  Qc: 0,
+  /** Q_Z⁻¹, r rows of rs */
+  M: 1,
+  /** Gauss–Jordan's copy of Q_Z; before it, Gram–Schmidt's orthonormalised rows */
+  Scratch: 2,
+  /** a kernel's input vector (rs) */
+  In: 3,
+  /** a kernel's output vector (m8 ≥ rs) */
+  Out: 4,
+  /** Sherman–Morrison's column (rs) */
+  Col: 5,
+} as const;
+
+export class VertexAlgebra {
+  readonly rs: number;
+  private readonly m8: number;
+  private readonly frame: Frame;
+
+  constructor(
+    private readonly Q: Float64Array,
+    private readonly m: number,
+    private readonly r: number,
+  ) {
+    this.rs = 8 * Math.ceil(r / 8);
+    this.m8 = 8 * Math.ceil(m / 8);
+    this.frame = pushFrame([this.m8 * r, r * this.rs, r * this.rs, this.rs, Math.max(this.m8, this.rs), this.rs]);
+    const Qc = this.frame.view(At.Qc);
+    for (let a = 0; a < r; a++) {
+      const col = a * this.m8;
+      for (let i = 0; i < m; i++) Qc[col + i] = Q[i * r + a];
+      Qc.fill(0, col + m, col + this.m8);
+    }
+  }
+
+  /** M = Q_Z⁻¹ (rows of rs doubles; column t belongs to the t-th row of Z). A view: valid until a frame is pushed. */
+  inverse(): Float64Array {
+    return this.frame.view(At.M);
+  }
+
+  /**
+   * r rows of Q taken from `order` in turn, each kept when at least 1e-3 of its norm is outside the span of the
+   * rows kept before (modified Gram–Schmidt on the rows); undefined when fewer than r qualify.
+   */
+  independentRows(order: Iterable<number>): Int32Array | undefined {
+    const { r, Q } = this;
+    const [, , ep, xp] = this.frame.offsets; // the orthonormalised kept rows (r apart) in Scratch, the candidate in In
+    const Z = new Int32Array(r);
+    let kept = 0;
+    for (const i of order) {
+      const x = this.frame.view(At.In);
+      let norm0 = 0;
+      for (let a = 0; a < r; a++) {
+        x[a] = Q[i * r + a];
+        norm0 += x[a] * x[a];
+      }
+      if (norm0 === 0) continue;
+      const norm = kernels().orthogonalize(ep, xp, kept, r);
+      if (norm < 1e-6 * norm0) continue;
+      const scale = 1 / Math.sqrt(norm);
+      const E = this.frame.view(At.Scratch);
+      for (let a = 0; a < r; a++) E[kept * r + a] = x[a] * scale;
+      Z[kept++] = i;
+      if (kept === r) return Z;
+    }
+    return undefined;
+  }
+
+  /** M ← Q_Z⁻¹ by Gauss–Jordan with partial pivoting; false (M unusable) when Q_Z is singular. */
+  invert(Z: Int32Array): boolean {
+    const { r, rs, Q } = this;
+    const A = this.frame.view(At.Scratch);
+    const M = this.frame.view(At.M);
+    A.fill(0);
+    M.fill(0);
+    for (let t = 0; t < r; t++) {
+      A.set(Q.subarray(Z[t] * r, Z[t] * r + r), t * rs);
+      M[t * rs + t] = 1;
+    }
+    return kernels().invert(this.frame.offsets[At.Scratch], this.frame.offsets[At.M], r, rs) === 1;
+  }
+
+  /** w = Q d (length m). */
+  edge(d: Float64Array, w: Float64Array): void {
+    this.frame.view(At.In).set(d);
+    const [qp, , , xp, yp] = this.frame.offsets;
+    kernels().matvec(qp, xp, yp, this.m8, this.r);
+    w.set(this.frame.view(At.Out).subarray(0, this.m));
+  }
+
+  /** y = −Mᵀ c (the vertex's dual estimate on Z, length r); returns ||y||∞. */
+  dual(c: Float64Array, y: Float64Array): number {
+    const u = this.vecMat(c);
+    let worst = 0;
+    for (let t = 0; t < this.r; t++) {
+      y[t] = -u[t];
+      worst = Math.max(worst, Math.abs(u[t]));
+    }
+    return worst;
+  }
+
+  /** M after row t of Q_Z is replaced by row k of Q:  M ← M − (M e_t)(q_kᵀ M − e_tᵀ) / pivot, pivot = q_kᵀ M e_t. */
+  replace(k: number, t: number, pivot: number): void {
+    const { r, rs, Q } = this;
+    const u = this.vecMat(Q.subarray(k * r, k * r + r));
+    u[t] -= 1;
+    const M = this.frame.view(At.M);
+    const col = this.frame.view(At.Col);
+    for (let a = 0; a < r; a++) col[a] = M[a * rs + t] / pivot;
+    const [, mp, , , up, colp] = this.frame.offsets;
+    kernels().rank1(mp, colp, up, r, rs);
+  }
+
+  release(): void {
+    this.frame.release();
+  }
+
+  /** xᵀ M (x of length r) in the frame's output vector, returned as a view of its first rs entries. */
+  private vecMat(x: Float64Array): Float64Array {
+    const input = this.frame.view(At.In);
+    input.set(x);
+    input.fill(0, x.length);
+    const [, mp, , xp, yp] = this.frame.offsets;
+    kernels().vecmat(mp, xp, yp, this.r, this.rs);
+    return this.frame.view(At.Out).subarray(0, this.rs);
+  }
+}
