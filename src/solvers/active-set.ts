@@ -29,7 +29,7 @@ import * as z from 'zod';
 import type { Shape } from '../schema/define.ts';
 import { defineSolver } from './define.ts';
 import { createHighs } from './highs.ts';
-import { checkBatchShape, failedResult, invalidReason, l1Distance, matVec, maxAbs, orthonormalBasis, type Basis } from './linalg.ts';
+import { checkBatchShape, failedResult, invalidReason, l1Distance, maxAbs, orthonormalBasis, type Basis } from './linalg.ts';
 import { polishPoint } from './polish.ts';
 import { VertexAlgebra } from './vertex-inverse.ts';
 import type { L1Problem, SolveResult, Solver } from './types.ts';
@@ -116,7 +116,7 @@ function descendWith(basis: Basis, b: Float64Array, opts: ActiveSetOptions, alge
   const tol = opts.zeroTol * bScale;
 
   // Start: polish the least-squares fit; a certified polish is the answer.
-  const ls = matVec(Q, m, r, transposeTimes(Q, m, r, b));
+  const ls = algebra.times(transposeTimes(Q, m, r, b));
   const start = polishPoint(basis, b, ls);
   if (start.certified) return { delta: start.delta, proof: 'polish', iterations: 0 };
   const Z = algebra.independentRows(rowsByScore(b.map((bi, i) => Math.abs(bi - start.delta[i])), m, 2 * r));
@@ -133,7 +133,7 @@ function descendWith(basis: Basis, b: Float64Array, opts: ActiveSetOptions, alge
   const res = new Float64Array(m);
   const refresh = (): void => {
     v = mulRows(algebra.inverse(), r, rs, Z, target);
-    const qv = matVec(Q, m, r, v);
+    const qv = algebra.times(v);
     for (let i = 0; i < m; i++) res[i] = inZ[i] ? 0 : target[i] - qv[i];
   };
   refresh();
@@ -142,16 +142,16 @@ function descendWith(basis: Basis, b: Float64Array, opts: ActiveSetOptions, alge
   // sign(res) off Z (0 on Z and where |res| ≤ tol) and c = Σ sign_i q_i, kept up to date row by row.
   const signs = new Int8Array(m);
   const c = new Float64Array(r);
-  const resign = (): void => {
-    for (let i = 0; i < m; i++) {
-      const s = inZ[i] || Math.abs(res[i]) <= tol ? 0 : res[i] > 0 ? 1 : -1;
-      if (s === signs[i]) continue;
-      const diff = s - signs[i];
-      const base = i * r;
-      for (let a = 0; a < r; a++) c[a] += diff * Q[base + a];
-      signs[i] = s;
-    }
+  const resignRow = (i: number): void => {
+    const s = inZ[i] || Math.abs(res[i]) <= tol ? 0 : res[i] > 0 ? 1 : -1;
+    if (s === signs[i]) return;
+    const diff = s - signs[i];
+    const base = i * r;
+    for (let a = 0; a < r; a++) c[a] += diff * Q[base + a];
+    signs[i] = s;
   };
+  // After a step the signs are brought up to date in the same pass as the residual; after a refresh, here.
+  let signsStale = true;
   const w = new Float64Array(m);
   const d = new Float64Array(r);
   const order: number[] = [];
@@ -160,7 +160,7 @@ function descendWith(basis: Basis, b: Float64Array, opts: ActiveSetOptions, alge
   const finish = (iter: number): Descent => {
     if (perturbed) {
       const exact = mulRows(algebra.inverse(), r, rs, Z, b);
-      const qv = matVec(Q, m, r, exact);
+      const qv = algebra.times(exact);
       const resB = b.map((bi, i) => (inZ[i] ? 0 : bi - qv[i]));
       // Rows that are zero for b may take the sign they had in the perturbed problem (|y_i| ≤ 1 is all they need).
       const signs = resB.map((x, i) => (Math.abs(x) > tol ? x : res[i]));
@@ -168,25 +168,23 @@ function descendWith(basis: Basis, b: Float64Array, opts: ActiveSetOptions, alge
       const p = polishPoint(basis, b, qv);
       return p.certified ? { delta: p.delta, proof: 'polish', iterations: iter } : { delta: qv, proof: 'stalled', iterations: iter };
     }
-    return { delta: matVec(Q, m, r, v), proof: 'vertex', iterations: iter };
+    return { delta: algebra.times(v), proof: 'vertex', iterations: iter };
   };
   for (let iter = 0; iter < opts.maxIterations; iter++) {
     if (iter > 0 && iter % opts.refactorEvery === 0) {
-      if (!algebra.invert(Z)) return { delta: matVec(Q, m, r, v), proof: 'singular', iterations: iter };
+      if (!algebra.invert(Z)) return { delta: algebra.times(v), proof: 'singular', iterations: iter };
       refresh();
       signs.fill(0);
       c.fill(0);
+      signsStale = true;
     }
-    resign();
+    if (signsStale) for (let i = 0; i < m; i++) resignRow(i);
+    signsStale = false;
     const worst = algebra.dual(c, y);
     if (worst <= 1 + opts.certTol) return finish(iter);
 
-    // Candidates: rows of Z whose dual is out of the box, most violated first.
-    order.length = 0;
-    for (let t = 0; t < r; t++) if (Math.abs(y[t]) > 1 + opts.certTol) order.push(t);
-    order.sort((p, q) => Math.abs(y[q]) - Math.abs(y[p]));
     let step: { t: number; k: number; tau: number; sigma: number } | undefined;
-    for (const t of order) {
+    for (const t of candidates(y, 1 + opts.certTol, order)) {
       const sigma = y[t] > 0 ? -1 : 1;
       const M = algebra.inverse();
       for (let a = 0; a < r; a++) d[a] = sigma * M[a * rs + t];
@@ -200,7 +198,7 @@ function descendWith(basis: Basis, b: Float64Array, opts: ActiveSetOptions, alge
     if (!step) {
       // Degenerate vertex (more zero residuals than r): no edge descends. Often it is the optimum, which
       // polish's certificate proves; if not, perturb b (generic again) and go on descending.
-      const delta = matVec(Q, m, r, v);
+      const delta = algebra.times(v);
       if (!perturbed) {
         const p = polishPoint(basis, b, delta);
         if (p.certified) return { delta: p.delta, proof: 'polish', iterations: iter };
@@ -209,22 +207,42 @@ function descendWith(basis: Basis, b: Float64Array, opts: ActiveSetOptions, alge
       perturb(target, res, inZ, bScale);
       perturbed = true;
       refresh(); // rows of Z follow the perturbed target
+      signsStale = true;
       continue;
     }
     const { t, k, tau, sigma } = step;
     const M = algebra.inverse();
     for (let a = 0; a < r; a++) d[a] = sigma * M[a * rs + t];
     for (let a = 0; a < r; a++) v[a] += tau * d[a];
-    for (let i = 0; i < m; i++) if (!inZ[i]) res[i] -= tau * w[i];
-    // Row Z[t] leaves (its residual is now −τσ), row k enters (residual exactly 0).
-    res[Z[t]] = -tau * sigma;
-    inZ[Z[t]] = 0;
+    // Row Z[t] leaves (its residual is now −τσ), row k enters (residual exactly 0); the others move by −τ w.
+    const leaving = Z[t];
+    res[leaving] = -tau * sigma;
+    inZ[leaving] = 0;
     res[k] = 0;
     inZ[k] = 1;
     Z[t] = k;
+    for (let i = 0; i < m; i++) {
+      if (!inZ[i] && i !== leaving) res[i] -= tau * w[i];
+      resignRow(i);
+    }
     algebra.replace(k, t, sigma * w[k]);
   }
-  return { delta: matVec(Q, m, r, v), proof: 'cap', iterations: opts.maxIterations };
+  return { delta: algebra.times(v), proof: 'cap', iterations: opts.maxIterations };
+}
+
+/**
+ * The rows t of Z whose dual estimate is out of the box (|y_t| > limit), most violated first (ties by t). Lazily:
+ * the first is usually the step, so the rest are sorted only when its edge does not descend.
+ */
+function* candidates(y: Float64Array, limit: number, order: number[]): Generator<number> {
+  let first = -1;
+  for (let t = 0; t < y.length; t++) if (Math.abs(y[t]) > limit && (first < 0 || Math.abs(y[t]) > Math.abs(y[first]))) first = t;
+  if (first < 0) return;
+  yield first;
+  order.length = 0;
+  for (let t = 0; t < y.length; t++) if (t !== first && Math.abs(y[t]) > limit) order.push(t);
+  order.sort((p, q) => Math.abs(y[q]) - Math.abs(y[p]));
+  yield* order;
 }
 
 /**

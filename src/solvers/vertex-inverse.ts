@@ -93,6 +93,13 @@ export class VertexAlgebra {
     return kernels().invert(this.frame.offsets[At.Scratch], this.frame.offsets[At.M], r, rs) === 1;
   }
 
+  /** Q x, a new array (length m; the bits of linalg.ts's matVec). */
+  times(x: Float64Array): Float64Array {
+    const y = new Float64Array(this.m);
+    this.edge(x, y);
+    return y;
+  }
+
   /** w = Q d (length m). */
   edge(d: Float64Array, w: Float64Array): void {
     this.frame.view(At.In).set(d);

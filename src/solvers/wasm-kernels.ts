@@ -60,7 +60,7 @@ export function kernels(): KernelExports {
 export interface Frame {
   /** Byte offset of array k (16-byte aligned, as the kernels' vector loads prefer). */
   readonly offsets: readonly number[];
-  /** A view of array k, valid until the next frame is pushed. */
+  /** A view of array k, valid until the next frame is pushed (which may grow the memory). */
   view(k: number): Float64Array;
   release(): void;
 }
@@ -78,9 +78,15 @@ export function pushFrame(lengths: readonly number[]): Frame {
   const missing = end - memory.buffer.byteLength;
   if (missing > 0) memory.grow(Math.ceil(missing / 65536));
   top = end;
+  // Views are kept until the memory grows (which detaches them): a descent asks for a few per step.
+  const views: Float64Array[] = [];
   return {
     offsets,
-    view: (k) => new Float64Array(memory.buffer, offsets[k], lengths[k]),
+    view(k) {
+      const cached = views[k];
+      if (cached && cached.buffer === memory.buffer) return cached;
+      return (views[k] = new Float64Array(memory.buffer, offsets[k], lengths[k]));
+    },
     release() {
       if (top !== end) throw new Error('wasm kernel frames released out of order');
       top = base;
