@@ -31,7 +31,7 @@ import { defineSolver } from './define.ts';
 import { createHighs } from './highs.ts';
 import { checkBatchShape, failedResult, invalidReason, l1Distance, maxAbs, orthonormalBasis, type Basis } from './linalg.ts';
 import { polishPoint } from './polish.ts';
-import { VertexAlgebra } from './vertex-inverse.ts';
+import { VertexAlgebra, type Breakpoints } from './vertex-inverse.ts';
 import type { L1Problem, SolveResult, Solver } from './types.ts';
 
 export const activeSetOptions = z.strictObject({
@@ -155,7 +155,6 @@ function descendWith(basis: Basis, b: Float64Array, opts: ActiveSetOptions, alge
   const w = new Float64Array(m);
   const d = new Float64Array(r);
   const order: number[] = [];
-  const work = workspace(m);
   // The answer at the current vertex for the unperturbed b, proved optimal by its own dual or by polish's.
   const finish = (iter: number): Descent => {
     if (perturbed) {
@@ -189,7 +188,7 @@ function descendWith(basis: Basis, b: Float64Array, opts: ActiveSetOptions, alge
       const M = algebra.inverse();
       for (let a = 0; a < r; a++) d[a] = sigma * M[a * rs + t];
       algebra.edge(d, w);
-      const found = lineSearch(res, w, inZ, tol, 1 - Math.abs(y[t]), work);
+      const found = lineSearch(algebra, res, Z, tol, 1 - Math.abs(y[t]));
       if (found) {
         step = { ...found, t, sigma };
         break;
@@ -276,49 +275,17 @@ function perturb(target: Float64Array, res: Float64Array, inZ: Uint8Array, bScal
   }
 }
 
-/** The line search's buffers, reused by every step of one descent (a step would otherwise allocate O(m) of them). */
-interface Workspace {
-  readonly taus: Float64Array;
-  readonly weights: Float64Array;
-  readonly rows: Int32Array;
-}
-
-function workspace(m: number): Workspace {
-  return { taus: new Float64Array(m), weights: new Float64Array(m), rows: new Int32Array(m) };
-}
-
 /**
- * Exact line search of f(τ) = Σ |res_i − τ w_i| for τ > 0, from the slope at 0⁺ (`slope0` holds the part of
- * rows in Z and those with nonzero residual is added here). Returns the row k whose breakpoint ends the descent
- * and τ there, or undefined when f does not decrease.
+ * Exact line search of f(τ) = Σ |res_i − τ w_i| for τ > 0 along the last edge w (algebra.edge), from the slope at 0⁺
+ * (`slope0` holds the part of rows in Z and those with nonzero residual; the breakpoints kernel adds the rest).
+ * Returns the row k whose breakpoint ends the descent and τ there, or undefined when f does not decrease.
  */
-function lineSearch(res: Float64Array, w: Float64Array, inZ: Uint8Array, tol: number, slope0: number, work: Workspace) {
+function lineSearch(algebra: VertexAlgebra, res: Float64Array, Z: Int32Array, tol: number, slope0: number) {
   // slope0 = 1 − |y_t| covers the leaving row and the nonzero rows; zero rows off Z add |w_i| (degenerate).
-  let slope = slope0;
-  const { taus, weights, rows } = work;
-  const m = res.length;
-  let p = 0;
-  let total = 0;
-  for (let i = 0; i < m; i++) {
-    const wi = w[i];
-    if (inZ[i] || wi === 0) continue;
-    const ri = res[i];
-    if (Math.abs(ri) <= tol) {
-      slope += Math.abs(wi);
-      continue;
-    }
-    // a breakpoint ahead (τ = res/w > 0) exactly when res and w have the same sign
-    if (ri > 0 === wi > 0) {
-      const weight = 2 * Math.abs(wi);
-      taus[p] = ri / wi;
-      weights[p] = weight;
-      rows[p++] = i;
-      total += weight;
-    }
-  }
-  if (slope >= -1e-12) return undefined;
-  const j = firstReaching(work, p, -slope, total);
-  return j < 0 ? undefined : { k: rows[j], tau: taus[j] }; // j < 0 cannot happen for a full-rank Q
+  const found = algebra.breakpoints(res, Z, tol, slope0);
+  if (found.slope >= -1e-12) return undefined;
+  const j = firstReaching(found, -found.slope);
+  return j < 0 ? undefined : { k: found.rows[j], tau: found.taus[j] }; // j < 0 cannot happen for a full-rank Q
 }
 
 /**
@@ -327,7 +294,7 @@ function lineSearch(res: Float64Array, w: Float64Array, inZ: Uint8Array, tol: nu
  * read off a sample are moved to the front, and when they carry the weight the answer is among them (every
  * breakpoint up to it is); otherwise the search covers all p.
  */
-function firstReaching({ taus, weights, rows }: Workspace, p: number, need: number, total: number): number {
+function firstReaching({ taus, weights, rows, count: p, total }: Breakpoints, need: number): number {
   const share = need / total;
   if (p >= 128 && share < 0.25) {
     const sample = new Float64Array(SAMPLE);
@@ -355,7 +322,7 @@ const SAMPLE = 32;
  * it reach `need`: a weighted quickselect, O(p) expected (a full sort per step costs more than the pivot).
  * Reorders the three arrays in place.
  */
-function weightedSelect(taus: Float64Array, weights: Float64Array, rows: Int32Array, p: number, need: number): number {
+function weightedSelect(taus: Float64Array, weights: Float64Array, rows: Float64Array, p: number, need: number): number {
   let lo = 0;
   let hi = p; // search in [lo, hi)
   let seed = p;
@@ -390,7 +357,7 @@ function weightedSelect(taus: Float64Array, weights: Float64Array, rows: Int32Ar
   return -1;
 }
 
-function swap(taus: Float64Array, weights: Float64Array, rows: Int32Array, i: number, j: number): void {
+function swap(taus: Float64Array, weights: Float64Array, rows: Float64Array, i: number, j: number): void {
   const t = taus[i];
   taus[i] = taus[j];
   taus[j] = t;

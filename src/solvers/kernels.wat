@@ -297,4 +297,39 @@
         (local.set $x (i32.add (local.get $x) (i32.const 8)))
         (br $l3)))
     (local.get $s))
+
+  ;; The breakpoints of an active-set line search (active-set.ts lineSearch): for rows i < m with w[i] ≠ 0 (the
+  ;; caller zeroes w on Z), |res[i]| ≤ tol adds |w[i]| to the slope (started at slope0); otherwise, when res[i] and
+  ;; w[i] have the same sign, τ = res[i]/w[i], weight 2|w[i]| and i (as a double) are appended. Writes the slope
+  ;; and the total weight to out[0], out[1]; returns the number of breakpoints.
+  (func (export "breakpoints")
+    (param $resp i32) (param $wp i32) (param $m i32) (param $tol f64) (param $slope0 f64)
+    (param $tp i32) (param $gp i32) (param $ip i32) (param $outp i32) (result i32)
+    (local $i i32) (local $p i32) (local $o i32) (local $wi f64) (local $ri f64) (local $weight f64)
+    (local $slope f64) (local $total f64)
+    (local.set $slope (local.get $slope0))
+    (block $done
+      (loop $l
+        (br_if $done (i32.ge_u (local.get $i) (local.get $m)))
+        (local.set $wi (f64.load (i32.add (local.get $wp) (i32.shl (local.get $i) (i32.const 3)))))
+        (if (f64.ne (local.get $wi) (f64.const 0))
+          (then
+            (local.set $ri (f64.load (i32.add (local.get $resp) (i32.shl (local.get $i) (i32.const 3)))))
+            (if (f64.le (f64.abs (local.get $ri)) (local.get $tol))
+              (then (local.set $slope (f64.add (local.get $slope) (f64.abs (local.get $wi)))))
+              (else
+                (if (i32.eq (f64.gt (local.get $ri) (f64.const 0)) (f64.gt (local.get $wi) (f64.const 0)))
+                  (then
+                    (local.set $weight (f64.mul (f64.const 2) (f64.abs (local.get $wi))))
+                    (local.set $o (i32.shl (local.get $p) (i32.const 3)))
+                    (f64.store (i32.add (local.get $tp) (local.get $o)) (f64.div (local.get $ri) (local.get $wi)))
+                    (f64.store (i32.add (local.get $gp) (local.get $o)) (local.get $weight))
+                    (f64.store (i32.add (local.get $ip) (local.get $o)) (f64.convert_i32_u (local.get $i)))
+                    (local.set $p (i32.add (local.get $p) (i32.const 1)))
+                    (local.set $total (f64.add (local.get $total) (local.get $weight)))))))))
+        (local.set $i (i32.add (local.get $i) (i32.const 1)))
+        (br $l)))
+    (f64.store (local.get $outp) (local.get $slope))
+    (f64.store offset=8 (local.get $outp) (local.get $total))
+    (local.get $p))
 )

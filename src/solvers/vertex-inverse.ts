@@ -23,7 +23,30 @@ const At = {
   Out: 4,
   /** Sherman–Morrison's column (rs) */
   Col: 5,
+  /** the last edge direction w (m8) */
+  W: 6,
+  /** the residual, copied in for a line search (m) */
+  Res: 7,
+  /** a line search's breakpoints τ, their weights, their rows (m each) */
+  Taus: 8,
+  Weights: 9,
+  Rows: 10,
+  /** the line search's slope and total weight */
+  Sums: 11,
 } as const;
+
+/** The breakpoints of a line search (views of the kernels' memory: valid until a frame is pushed). */
+export interface Breakpoints {
+  readonly count: number;
+  /** τ_j = res/w of row rows[j], weight 2|w| (τ > 0), in the first `count` entries; reordered by the search. */
+  readonly taus: Float64Array;
+  readonly weights: Float64Array;
+  readonly rows: Float64Array;
+  /** slope0 plus |w_i| of the rows off Z with zero residual. */
+  readonly slope: number;
+  /** The breakpoints' total weight. */
+  readonly total: number;
+}
 
 export class VertexAlgebra {
   readonly rs: number;
@@ -37,7 +60,7 @@ export class VertexAlgebra {
   ) {
     this.rs = 8 * Math.ceil(r / 8);
     this.m8 = 8 * Math.ceil(m / 8);
-    this.frame = pushFrame([this.m8 * r, r * this.rs, r * this.rs, this.rs, Math.max(this.m8, this.rs), this.rs]);
+    this.frame = pushFrame([this.m8 * r, r * this.rs, r * this.rs, this.rs, Math.max(this.m8, this.rs), this.rs, this.m8, m, m, m, m, 2]);
     const Qc = this.frame.view(At.Qc);
     for (let a = 0; a < r; a++) {
       const col = a * this.m8;
@@ -100,12 +123,27 @@ export class VertexAlgebra {
     return y;
   }
 
-  /** w = Q d (length m). */
+  /** w = Q d (length m); kept as the edge of the next line search. */
   edge(d: Float64Array, w: Float64Array): void {
     this.frame.view(At.In).set(d);
-    const [qp, , , xp, yp] = this.frame.offsets;
-    kernels().matvec(qp, xp, yp, this.m8, this.r);
-    w.set(this.frame.view(At.Out).subarray(0, this.m));
+    const { offsets } = this.frame;
+    kernels().matvec(offsets[At.Qc], offsets[At.In], offsets[At.W], this.m8, this.r);
+    w.set(this.frame.view(At.W).subarray(0, this.m));
+  }
+
+  /**
+   * The breakpoints of the line search along the last edge w (active-set.ts lineSearch): rows off Z with w_i ≠ 0;
+   * a residual within tol adds |w_i| to the slope (from slope0), else a breakpoint τ = res_i/w_i when it is ahead.
+   */
+  breakpoints(res: Float64Array, Z: Int32Array, tol: number, slope0: number): Breakpoints {
+    const { frame, m } = this;
+    const W = frame.view(At.W);
+    for (let t = 0; t < Z.length; t++) W[Z[t]] = 0; // rows of Z are not breakpoints
+    frame.view(At.Res).set(res);
+    const o = frame.offsets;
+    const count = kernels().breakpoints(o[At.Res], o[At.W], m, tol, slope0, o[At.Taus], o[At.Weights], o[At.Rows], o[At.Sums]);
+    const sums = frame.view(At.Sums);
+    return { count, taus: frame.view(At.Taus), weights: frame.view(At.Weights), rows: frame.view(At.Rows), slope: sums[0], total: sums[1] };
   }
 
   /** y = −Mᵀ c (the vertex's dual estimate on Z, length r); returns ||y||∞. */

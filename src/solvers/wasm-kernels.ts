@@ -23,6 +23,8 @@ interface KernelExports {
   invert(ap: number, ip: number, r: number, rs: number): number;
   /** x −= (e·x) e for E's first `kept` rows (r doubles each) in order; returns ||x||². */
   orthogonalize(ep: number, xp: number, kept: number, r: number): number;
+  /** A line search's breakpoints (kernels.wat); returns their number, writes the slope and total weight to out. */
+  breakpoints(resp: number, wp: number, m: number, tol: number, slope0: number, tp: number, gp: number, ip: number, outp: number): number;
 }
 
 let instance: KernelExports | undefined;
@@ -42,7 +44,7 @@ export function kernels(): KernelExports {
     };
     const { memory } = exports;
     if (!(memory instanceof WebAssembly.Memory)) throw missing('its memory');
-    const [tiles, matvec, vecmat, rank1, invert, orthogonalize] = ['tiles', 'matvec', 'vecmat', 'rank1', 'invert', 'orthogonalize'].map(kernel);
+    const [tiles, matvec, vecmat, rank1, invert, orthogonalize, breakpoints] = ['tiles', 'matvec', 'vecmat', 'rank1', 'invert', 'orthogonalize', 'breakpoints'].map(kernel);
     instance = {
       memory,
       tiles: (xp, yp, cp, pt0, pt1, qt0, qt1, len, B, cs) => tiles(xp, yp, cp, pt0, pt1, qt0, qt1, len, B, cs),
@@ -51,6 +53,7 @@ export function kernels(): KernelExports {
       rank1: (mp, colp, up, r, rs) => rank1(mp, colp, up, r, rs),
       invert: (ap, ip, r, rs) => invert(ap, ip, r, rs),
       orthogonalize: (ep, xp, kept, r) => orthogonalize(ep, xp, kept, r),
+      breakpoints: (resp, wp, m, tol, slope0, tp, gp, ip, outp) => breakpoints(resp, wp, m, tol, slope0, tp, gp, ip, outp),
     };
   }
   return instance;
