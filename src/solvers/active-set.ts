@@ -29,7 +29,7 @@ import * as z from 'zod';
 import type { Shape } from '../schema/define.ts';
 import { defineSolver } from './define.ts';
 import { createHighs } from './highs.ts';
-import { checkBatchShape, failedResult, invalidReason, l1Distance, maxAbs, orthonormalBasis, type Basis } from './linalg.ts';
+import { checkBatchShape, failedResult, invalidReason, l1Distance, matVec, maxAbs, orthonormalBasis, type Basis } from './linalg.ts';
 import { polishPoint } from './polish.ts';
 import { VertexAlgebra, type Breakpoints } from './vertex-inverse.ts';
 import type { L1Problem, SolveResult, Solver } from './types.ts';
@@ -116,7 +116,7 @@ function descendWith(basis: Basis, b: Float64Array, opts: ActiveSetOptions, alge
   const tol = opts.zeroTol * bScale;
 
   // Start: polish the least-squares fit; a certified polish is the answer.
-  const ls = algebra.times(transposeTimes(Q, m, r, b));
+  const ls = matVec(Q, m, r, transposeTimes(Q, m, r, b));
   const start = polishPoint(basis, b, ls);
   if (start.certified) return { delta: start.delta, proof: 'polish', iterations: 0 };
   const Z = algebra.independentRows(rowsByScore(b.map((bi, i) => Math.abs(bi - start.delta[i])), m, 2 * r));
@@ -155,6 +155,15 @@ function descendWith(basis: Basis, b: Float64Array, opts: ActiveSetOptions, alge
   const w = new Float64Array(m);
   const d = new Float64Array(r);
   const order: number[] = [];
+  // The step along the edge that takes row t out of Z, if f decreases along it (w is left as its direction).
+  const tryEdge = (t: number): { t: number; k: number; tau: number; sigma: number } | undefined => {
+    const sigma = y[t] > 0 ? -1 : 1;
+    const M = algebra.inverse();
+    for (let a = 0; a < r; a++) d[a] = sigma * M[a * rs + t];
+    algebra.edge(d, w);
+    const found = lineSearch(algebra, res, Z, tol, 1 - Math.abs(y[t]));
+    return found && { t, k: found.k, tau: found.tau, sigma };
+  };
   // The answer at the current vertex for the unperturbed b, proved optimal by its own dual or by polish's.
   const finish = (iter: number): Descent => {
     if (perturbed) {
@@ -182,18 +191,10 @@ function descendWith(basis: Basis, b: Float64Array, opts: ActiveSetOptions, alge
     const worst = algebra.dual(c, y);
     if (worst <= 1 + opts.certTol) return finish(iter);
 
-    let step: { t: number; k: number; tau: number; sigma: number } | undefined;
-    for (const t of candidates(y, 1 + opts.certTol, order)) {
-      const sigma = y[t] > 0 ? -1 : 1;
-      const M = algebra.inverse();
-      for (let a = 0; a < r; a++) d[a] = sigma * M[a * rs + t];
-      algebra.edge(d, w);
-      const found = lineSearch(algebra, res, Z, tol, 1 - Math.abs(y[t]));
-      if (found) {
-        step = { ...found, t, sigma };
-        break;
-      }
-    }
+    // Leave by the row of Z whose dual is most out of the box; by the next ones only when its edge does not descend.
+    const first = mostViolated(y, 1 + opts.certTol);
+    let step = tryEdge(first);
+    if (!step) for (const t of othersByViolation(y, 1 + opts.certTol, first, order)) if ((step = tryEdge(t))) break;
     if (!step) {
       // Degenerate vertex (more zero residuals than r): no edge descends. Often it is the optimum, which
       // polish's certificate proves; if not, perturb b (generic again) and go on descending.
@@ -229,19 +230,18 @@ function descendWith(basis: Basis, b: Float64Array, opts: ActiveSetOptions, alge
   return { delta: algebra.times(v), proof: 'cap', iterations: opts.maxIterations };
 }
 
-/**
- * The rows t of Z whose dual estimate is out of the box (|y_t| > limit), most violated first (ties by t). Lazily:
- * the first is usually the step, so the rest are sorted only when its edge does not descend.
- */
-function* candidates(y: Float64Array, limit: number, order: number[]): Generator<number> {
+/** The row t of Z with the largest |y_t| (the first of equals); the caller knows one exceeds `limit`. */
+function mostViolated(y: Float64Array, limit: number): number {
   let first = -1;
   for (let t = 0; t < y.length; t++) if (Math.abs(y[t]) > limit && (first < 0 || Math.abs(y[t]) > Math.abs(y[first]))) first = t;
-  if (first < 0) return;
-  yield first;
+  return first;
+}
+
+/** The other rows of Z whose dual is out of the box (|y_t| > limit), most violated first (ties by t), in `order`. */
+function othersByViolation(y: Float64Array, limit: number, first: number, order: number[]): number[] {
   order.length = 0;
   for (let t = 0; t < y.length; t++) if (t !== first && Math.abs(y[t]) > limit) order.push(t);
-  order.sort((p, q) => Math.abs(y[q]) - Math.abs(y[p]));
-  yield* order;
+  return order.sort((p, q) => Math.abs(y[q]) - Math.abs(y[p]));
 }
 
 /**

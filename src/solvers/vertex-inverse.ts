@@ -61,12 +61,20 @@ export class VertexAlgebra {
     this.rs = 8 * Math.ceil(r / 8);
     this.m8 = 8 * Math.ceil(m / 8);
     this.frame = pushFrame([this.m8 * r, r * this.rs, r * this.rs, this.rs, Math.max(this.m8, this.rs), this.rs, this.m8, m, m, m, m, 2]);
+  }
+
+  /** Q is copied in (column-major) on its first product: a descent that its start ends needs none. */
+  private held = false;
+
+  private hold(): void {
+    const { Q, m, r, m8 } = this;
     const Qc = this.frame.view(At.Qc);
     for (let a = 0; a < r; a++) {
-      const col = a * this.m8;
+      const col = a * m8;
       for (let i = 0; i < m; i++) Qc[col + i] = Q[i * r + a];
-      Qc.fill(0, col + m, col + this.m8);
+      Qc.fill(0, col + m, col + m8);
     }
+    this.held = true;
   }
 
   /** M = Q_Z⁻¹ (rows of rs doubles; column t belongs to the t-th row of Z). A view: valid until a frame is pushed. */
@@ -125,6 +133,7 @@ export class VertexAlgebra {
 
   /** w = Q d (length m); kept as the edge of the next line search. */
   edge(d: Float64Array, w: Float64Array): void {
+    if (!this.held) this.hold();
     this.frame.view(At.In).set(d);
     const { offsets } = this.frame;
     kernels().matvec(offsets[At.Qc], offsets[At.In], offsets[At.W], this.m8, this.r);
