@@ -139,18 +139,8 @@ function descendWith(basis: Basis, b: Float64Array, opts: ActiveSetOptions, alge
   refresh();
 
   const y = new Float64Array(r);
-  // sign(res) off Z (0 on Z and where |res| ≤ tol) and c = Σ sign_i q_i, kept up to date row by row.
-  const signs = new Int8Array(m);
-  const c = new Float64Array(r);
-  const resignRow = (i: number): void => {
-    const s = inZ[i] || Math.abs(res[i]) <= tol ? 0 : res[i] > 0 ? 1 : -1;
-    if (s === signs[i]) return;
-    const diff = s - signs[i];
-    const base = i * r;
-    for (let a = 0; a < r; a++) c[a] += diff * Q[base + a];
-    signs[i] = s;
-  };
-  // After a step the signs are brought up to date in the same pass as the residual; after a refresh, here.
+  // sign(res) off Z (0 on Z and where |res| ≤ tol) and c = Σ sign_i q_i live in the algebra: brought up to date
+  // by each step's pass over the residual, and from scratch after a refresh.
   let signsStale = true;
   const w = new Float64Array(m);
   const d = new Float64Array(r);
@@ -182,13 +172,11 @@ function descendWith(basis: Basis, b: Float64Array, opts: ActiveSetOptions, alge
     if (iter > 0 && iter % opts.refactorEvery === 0) {
       if (!algebra.invert(Z)) return { delta: algebra.times(v), proof: 'singular', iterations: iter };
       refresh();
-      signs.fill(0);
-      c.fill(0);
       signsStale = true;
     }
-    if (signsStale) for (let i = 0; i < m; i++) resignRow(i);
+    if (signsStale) algebra.resign(res, inZ, tol);
     signsStale = false;
-    const worst = algebra.dual(c, y);
+    const worst = algebra.dual(y);
     if (worst <= 1 + opts.certTol) return finish(iter);
 
     // Leave by the row of Z whose dual is most out of the box; by the next ones only when its edge does not descend.
@@ -221,10 +209,7 @@ function descendWith(basis: Basis, b: Float64Array, opts: ActiveSetOptions, alge
     res[k] = 0;
     inZ[k] = 1;
     Z[t] = k;
-    for (let i = 0; i < m; i++) {
-      if (!inZ[i] && i !== leaving) res[i] -= tau * w[i];
-      resignRow(i);
-    }
+    algebra.advance(res, inZ, tau, leaving, tol);
     algebra.replace(k, t, sigma * w[k]);
   }
   return { delta: algebra.times(v), proof: 'cap', iterations: opts.maxIterations };
@@ -256,7 +241,7 @@ function vertexDual(Q: Float64Array, r: number, algebra: VertexAlgebra, res: Arr
     const base = i * r;
     for (let a = 0; a < r; a++) c[a] += s * Q[base + a];
   }
-  return algebra.dual(c, y);
+  return algebra.dualOf(c, y);
 }
 
 /**

@@ -332,4 +332,47 @@
     (f64.store (local.get $outp) (local.get $slope))
     (f64.store offset=8 (local.get $outp) (local.get $total))
     (local.get $p))
+
+  ;; One step of an active-set descent on the residual and the signs (active-set.ts): for every row i < m, when
+  ;; $move and i is neither in Z (z[i] ≠ 0) nor the leaving row, res[i] -= τ·w[i]; then its sign
+  ;; s = 0 in Z or within tol, else ±1; when s differs from signs[i] (bytes), c += (s − signs[i]) · q_i (lanes across
+  ;; c: each c[a] still gets the rows' terms in order i) with q_i row i of Q (rs doubles per row).
+  (func (export "advance")
+    (param $resp i32) (param $wp i32) (param $zp i32) (param $sp i32) (param $qp i32) (param $cp i32)
+    (param $m i32) (param $rs i32) (param $tau f64) (param $leaving i32) (param $tol f64) (param $move i32)
+    (local $i i32) (local $ro i32) (local $ri f64) (local $s i32) (local $old i32) (local $diff v128)
+    (local $q i32) (local $c i32) (local $cend i32)
+    (local.set $cend (i32.add (local.get $cp) (i32.shl (local.get $rs) (i32.const 3))))
+    (block $done
+      (loop $l
+        (br_if $done (i32.ge_u (local.get $i) (local.get $m)))
+        (local.set $ro (i32.add (local.get $resp) (i32.shl (local.get $i) (i32.const 3))))
+        (local.set $ri (f64.load (local.get $ro)))
+        (if (i32.load8_u (i32.add (local.get $zp) (local.get $i)))
+          (then (local.set $s (i32.const 0)))
+          (else
+            (if (i32.and (local.get $move) (i32.ne (local.get $i) (local.get $leaving)))
+              (then
+                (local.set $ri (f64.sub (local.get $ri) (f64.mul (local.get $tau) (f64.load (i32.add (local.get $wp) (i32.shl (local.get $i) (i32.const 3)))))))
+                (f64.store (local.get $ro) (local.get $ri))))
+            (local.set $s
+              (if (result i32) (f64.le (f64.abs (local.get $ri)) (local.get $tol))
+                (then (i32.const 0))
+                (else (select (i32.const 1) (i32.const -1) (f64.gt (local.get $ri) (f64.const 0))))))))
+        (local.set $old (i32.load8_s (i32.add (local.get $sp) (local.get $i))))
+        (if (i32.ne (local.get $s) (local.get $old))
+          (then
+            (local.set $diff (f64x2.splat (f64.convert_i32_s (i32.sub (local.get $s) (local.get $old)))))
+            (local.set $q (i32.add (local.get $qp) (i32.shl (i32.mul (local.get $i) (local.get $rs)) (i32.const 3))))
+            (local.set $c (local.get $cp))
+            (block $cdone
+              (loop $cl
+                (br_if $cdone (i32.ge_u (local.get $c) (local.get $cend)))
+                (v128.store (local.get $c) (f64x2.add (v128.load (local.get $c)) (f64x2.mul (local.get $diff) (v128.load (local.get $q)))))
+                (local.set $c (i32.add (local.get $c) (i32.const 16)))
+                (local.set $q (i32.add (local.get $q) (i32.const 16)))
+                (br $cl)))
+            (i32.store8 (i32.add (local.get $sp) (local.get $i)) (local.get $s))))
+        (local.set $i (i32.add (local.get $i) (i32.const 1)))
+        (br $l))))
 )

@@ -33,6 +33,13 @@ const At = {
   Rows: 10,
   /** the line search's slope and total weight */
   Sums: 11,
+  /** Q row-major, rows padded to rs (for c's updates) */
+  Qr: 12,
+  /** c = Σ sign_i q_i over the rows off Z (rs) */
+  C: 13,
+  /** membership of Z and the signs of the residual, a byte per row */
+  InZ: 14,
+  Signs: 15,
 } as const;
 
 /** The breakpoints of a line search (views of the kernels' memory: valid until a frame is pushed). */
@@ -60,21 +67,53 @@ export class VertexAlgebra {
   ) {
     this.rs = 8 * Math.ceil(r / 8);
     this.m8 = 8 * Math.ceil(m / 8);
-    this.frame = pushFrame([this.m8 * r, r * this.rs, r * this.rs, this.rs, Math.max(this.m8, this.rs), this.rs, this.m8, m, m, m, m, 2]);
+    const rs = this.rs;
+    this.frame = pushFrame([this.m8 * r, r * rs, r * rs, rs, Math.max(this.m8, rs), rs, this.m8, m, m, m, m, 2, m * rs, rs, this.m8 / 8, this.m8 / 8]);
   }
 
   /** Q is copied in (column-major) on its first product: a descent that its start ends needs none. */
   private held = false;
 
   private hold(): void {
-    const { Q, m, r, m8 } = this;
+    const { Q, m, r, m8, rs } = this;
     const Qc = this.frame.view(At.Qc);
     for (let a = 0; a < r; a++) {
       const col = a * m8;
       for (let i = 0; i < m; i++) Qc[col + i] = Q[i * r + a];
       Qc.fill(0, col + m, col + m8);
     }
+    const Qr = this.frame.view(At.Qr);
+    Qr.fill(0);
+    for (let i = 0; i < m; i++) Qr.set(Q.subarray(i * r, i * r + r), i * rs);
     this.held = true;
+  }
+
+  /**
+   * Signs of the residual off Z (0 in Z and within tol) and c = Σ sign_i q_i, from scratch (after a refresh of
+   * the residual); the dual estimate reads c.
+   */
+  resign(res: Float64Array, inZ: Uint8Array, tol: number): void {
+    this.frame.view(At.C).fill(0);
+    this.frame.bytes(At.Signs).fill(0);
+    this.run(res, inZ, 0, -1, tol, 0);
+  }
+
+  /**
+   * A step of length τ along the last edge w: res_i −= τ w_i off Z but for the row that left (the caller has set
+   * the memberships and the two rows' residuals), and the signs and c brought up to date in the same pass.
+   */
+  advance(res: Float64Array, inZ: Uint8Array, tau: number, leaving: number, tol: number): void {
+    this.run(res, inZ, tau, leaving, tol, 1);
+    res.set(this.frame.view(At.Res));
+  }
+
+  private run(res: Float64Array, inZ: Uint8Array, tau: number, leaving: number, tol: number, move: number): void {
+    if (!this.held) this.hold();
+    const { frame, m, rs } = this;
+    frame.view(At.Res).set(res);
+    frame.bytes(At.InZ).set(inZ);
+    const o = frame.offsets;
+    kernels().advance(o[At.Res], o[At.W], o[At.InZ], o[At.Signs], o[At.Qr], o[At.C], m, rs, tau, leaving, tol, move);
   }
 
   /** M = Q_Z⁻¹ (rows of rs doubles; column t belongs to the t-th row of Z). A view: valid until a frame is pushed. */
@@ -155,15 +194,16 @@ export class VertexAlgebra {
     return { count, taus: frame.view(At.Taus), weights: frame.view(At.Weights), rows: frame.view(At.Rows), slope: sums[0], total: sums[1] };
   }
 
-  /** y = −Mᵀ c (the vertex's dual estimate on Z, length r); returns ||y||∞. */
-  dual(c: Float64Array, y: Float64Array): number {
-    const u = this.vecMat(c);
-    let worst = 0;
-    for (let t = 0; t < this.r; t++) {
-      y[t] = -u[t];
-      worst = Math.max(worst, Math.abs(u[t]));
-    }
-    return worst;
+  /** y = −Mᵀ c for the c of the last resign/advance (the vertex's dual estimate on Z, length r); returns ||y||∞. */
+  dual(y: Float64Array): number {
+    const { offsets } = this.frame;
+    kernels().vecmat(offsets[At.M], offsets[At.C], offsets[At.Out], this.r, this.rs);
+    return negated(this.frame.view(At.Out), y);
+  }
+
+  /** y = −Mᵀ c for a given c (length r); returns ||y||∞. */
+  dualOf(c: Float64Array, y: Float64Array): number {
+    return negated(this.vecMat(c), y);
   }
 
   /** M after row t of Q_Z is replaced by row k of Q:  M ← M − (M e_t)(q_kᵀ M − e_tᵀ) / pivot, pivot = q_kᵀ M e_t. */
@@ -191,4 +231,14 @@ export class VertexAlgebra {
     kernels().vecmat(mp, xp, yp, this.r, this.rs);
     return this.frame.view(At.Out).subarray(0, this.rs);
   }
+}
+
+/** y = −u on the first y.length entries; returns ||y||∞. */
+function negated(u: Float64Array, y: Float64Array): number {
+  let worst = 0;
+  for (let t = 0; t < y.length; t++) {
+    y[t] = -u[t];
+    worst = Math.max(worst, Math.abs(u[t]));
+  }
+  return worst;
 }

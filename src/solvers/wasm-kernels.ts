@@ -25,11 +25,15 @@ interface KernelExports {
   orthogonalize(ep: number, xp: number, kept: number, r: number): number;
   /** A line search's breakpoints (kernels.wat); returns their number, writes the slope and total weight to out. */
   breakpoints(resp: number, wp: number, m: number, tol: number, slope0: number, tp: number, gp: number, ip: number, outp: number): number;
+  /** A descent step on the residual, its signs and c = Σ sign_i q_i (kernels.wat). */
+  advance(resp: number, wp: number, zp: number, sp: number, qp: number, cp: number, m: number, rs: number, tau: number, leaving: number, tol: number, move: number): void;
 }
 
 let instance: KernelExports | undefined;
 /** Bytes of the memory in use by frames. */
 let top = 0;
+/** How often the memory has grown (each time detaches every view of it). */
+let grown = 0;
 
 /** This thread's kernels (compiled on first use: ≈ 1 KB, synchronous). */
 export function kernels(): KernelExports {
@@ -44,7 +48,8 @@ export function kernels(): KernelExports {
     };
     const { memory } = exports;
     if (!(memory instanceof WebAssembly.Memory)) throw missing('its memory');
-    const [tiles, matvec, vecmat, rank1, invert, orthogonalize, breakpoints] = ['tiles', 'matvec', 'vecmat', 'rank1', 'invert', 'orthogonalize', 'breakpoints'].map(kernel);
+    const names = ['tiles', 'matvec', 'vecmat', 'rank1', 'invert', 'orthogonalize', 'breakpoints', 'advance'];
+    const [tiles, matvec, vecmat, rank1, invert, orthogonalize, breakpoints, advance] = names.map(kernel);
     instance = {
       memory,
       tiles: (xp, yp, cp, pt0, pt1, qt0, qt1, len, B, cs) => tiles(xp, yp, cp, pt0, pt1, qt0, qt1, len, B, cs),
@@ -54,6 +59,7 @@ export function kernels(): KernelExports {
       invert: (ap, ip, r, rs) => invert(ap, ip, r, rs),
       orthogonalize: (ep, xp, kept, r) => orthogonalize(ep, xp, kept, r),
       breakpoints: (resp, wp, m, tol, slope0, tp, gp, ip, outp) => breakpoints(resp, wp, m, tol, slope0, tp, gp, ip, outp),
+      advance: (resp, wp, zp, sp, qp, cp, m, rs, tau, leaving, tol, move) => advance(resp, wp, zp, sp, qp, cp, m, rs, tau, leaving, tol, move),
     };
   }
   return instance;
@@ -65,6 +71,8 @@ export interface Frame {
   readonly offsets: readonly number[];
   /** A view of array k, valid until the next frame is pushed (which may grow the memory). */
   view(k: number): Float64Array;
+  /** The same array's bytes (8 per double), likewise. */
+  bytes(k: number): Uint8Array;
   release(): void;
 }
 
@@ -79,16 +87,30 @@ export function pushFrame(lengths: readonly number[]): Frame {
     end += Math.ceil((8 * n) / 16) * 16;
   }
   const missing = end - memory.buffer.byteLength;
-  if (missing > 0) memory.grow(Math.ceil(missing / 65536));
+  if (missing > 0) {
+    memory.grow(Math.ceil(missing / 65536));
+    grown++;
+  }
   top = end;
   // Views are kept until the memory grows (which detaches them): a descent asks for a few per step.
   const views: Float64Array[] = [];
+  const bytes: Uint8Array[] = [];
+  let viewsOf = grown;
+  const fresh = (): void => {
+    if (viewsOf === grown) return;
+    views.length = 0;
+    bytes.length = 0;
+    viewsOf = grown;
+  };
   return {
     offsets,
     view(k) {
-      const cached = views[k];
-      if (cached && cached.buffer === memory.buffer) return cached;
-      return (views[k] = new Float64Array(memory.buffer, offsets[k], lengths[k]));
+      fresh();
+      return (views[k] ??= new Float64Array(memory.buffer, offsets[k], lengths[k]));
+    },
+    bytes(k) {
+      fresh();
+      return (bytes[k] ??= new Uint8Array(memory.buffer, offsets[k], 8 * lengths[k]));
     },
     release() {
       if (top !== end) throw new Error('wasm kernel frames released out of order');
