@@ -1,8 +1,9 @@
 /**
  * The linear algebra of one active-set descent (active-set.ts), in the WebAssembly SIMD kernels' memory: the
- * basis Q (m×r, held column-major for the edge directions w = Q d) and M = Q_Z⁻¹ (r×r) of the current vertex,
- * with the choice of a starting Z (Gram–Schmidt), Gauss–Jordan inversion, Sherman–Morrison row replacement and the
- * dual estimate −Mᵀc as kernels.
+ * basis Q (m×r, held column-major for the edge directions w = Q d and row-major for c's updates), M = Q_Z⁻¹ (r×r)
+ * of the current vertex, and c = Σ sign_i q_i over the rows off Z. Kernels: the choice of a starting Z
+ * (Gram–Schmidt), Gauss–Jordan inversion, Sherman–Morrison row replacement, the dual estimate −Mᵀc, the line
+ * search's breakpoints, and each step's pass over the residual (move, signs, c).
  *
  * Every result has the bits of the scalar loops these kernels replaced (kernels.wat says why). M's rows are
  * padded to rs = a multiple of 8 doubles with zeros, which every kernel keeps zero.
@@ -25,7 +26,7 @@ const At = {
   Col: 5,
   /** the last edge direction w (m8) */
   W: 6,
-  /** the residual, copied in for a line search (m) */
+  /** the residual, copied in for a line search or a step (m) */
   Res: 7,
   /** a line search's breakpoints τ, their weights, their rows (m each) */
   Taus: 8,
