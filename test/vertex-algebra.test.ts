@@ -181,6 +181,42 @@ describe('active-set algebra in the wasm kernels: the bits of the scalar loops',
       expectSame(viaKernel, y);
     }));
 
+  it("the line search's weighted median: the smallest breakpoint at which the weights reach `need`", () => {
+    // m large enough (p ≥ 128) for the sampled threshold, with needs that it serves and that it does not.
+    const big = 600;
+    const Qb = filled(big * 2, 7);
+    const algebra = new VertexAlgebra(Qb, big, 2);
+    try {
+      const Zb = Int32Array.from([0, 1]);
+      algebra.invert(Zb);
+      const w = new Float64Array(big);
+      algebra.edge(Float64Array.from([0.3, -0.7]), w);
+      const res = w.map((x, i) => (i < 2 ? 0 : x * (1 + ((i * 37) % 101)))); // every row ahead of the step
+      for (const share of [0.001, 0.05, 0.2, 0.6, 0.999]) {
+        const found = algebra.breakpoints(res, Zb, 1e-300, 0);
+        const order = Array.from({ length: found.count }, (_, j) => j).sort((a, b) => found.taus[a] - found.taus[b]);
+        const need = share * found.total;
+        let sum = 0;
+        let expected = NaN;
+        for (const j of order) {
+          sum += found.weights[j];
+          if (sum >= need) {
+            expected = found.taus[j];
+            break;
+          }
+        }
+        const j = algebra.firstReaching(found.count, need, found.total);
+        expect(found.taus[j]).toBe(expected);
+        expect(found.rows[j]).toBe(Math.round(found.rows[j]));
+        expect(res[found.rows[j]] / w[found.rows[j]]).toBe(expected);
+      }
+      const found = algebra.breakpoints(res, Zb, 1e-300, 0);
+      expect(algebra.firstReaching(found.count, 2 * found.total, found.total)).toBe(-1);
+    } finally {
+      algebra.release();
+    }
+  });
+
   it('starting rows: modified Gram–Schmidt keeps the rows with ≥ 1e-3 of their norm outside the span so far', () =>
     withAlgebra((algebra) => {
       // Row 6 repeats row 2 (nothing outside the span): it must be passed over.

@@ -31,7 +31,7 @@ import { defineSolver } from './define.ts';
 import { createHighs } from './highs.ts';
 import { checkBatchShape, failedResult, invalidReason, l1Distance, matVec, maxAbs, orthonormalBasis, type Basis } from './linalg.ts';
 import { polishPoint } from './polish.ts';
-import { VertexAlgebra, type Breakpoints } from './vertex-inverse.ts';
+import { VertexAlgebra } from './vertex-inverse.ts';
 import type { L1Problem, SolveResult, Solver } from './types.ts';
 
 export const activeSetOptions = z.strictObject({
@@ -297,89 +297,8 @@ function lineSearch(algebra: VertexAlgebra, res: Float64Array, Z: Int32Array, to
   // slope0 = 1 − |y_t| covers the leaving row and the nonzero rows; zero rows off Z add |w_i| (degenerate).
   const found = algebra.breakpoints(res, Z, tol, slope0);
   if (found.slope >= -1e-12) return undefined;
-  const j = firstReaching(found, -found.slope);
+  const j = algebra.firstReaching(found.count, -found.slope, found.total);
   return j < 0 ? undefined : { k: found.rows[j], tau: found.taus[j] }; // j < 0 cannot happen for a full-rank Q
-}
-
-/**
- * weightedSelect over the p breakpoints, looking first among the few smallest: a step usually ends within its
- * first breakpoints (`need` a small share of the `total` weight), so the breakpoints at or below a threshold
- * read off a sample are moved to the front, and when they carry the weight the answer is among them (every
- * breakpoint up to it is); otherwise the search covers all p.
- */
-function firstReaching({ taus, weights, rows, count: p, total }: Breakpoints, need: number): number {
-  const share = need / total;
-  if (p >= 128 && share < 0.25) {
-    const sample = new Float64Array(SAMPLE);
-    const stride = Math.floor(p / SAMPLE);
-    for (let s = 0; s < SAMPLE; s++) sample[s] = taus[s * stride];
-    sample.sort();
-    const threshold = sample[Math.min(SAMPLE - 1, Math.ceil(2 * share * SAMPLE) + 2)];
-    let front = 0;
-    let carried = 0;
-    for (let i = 0; i < p; i++) {
-      if (taus[i] > threshold) continue;
-      carried += weights[i];
-      swap(taus, weights, rows, i, front++);
-    }
-    if (carried >= need) return weightedSelect(taus, weights, rows, front, need);
-  }
-  return weightedSelect(taus, weights, rows, p, need);
-}
-
-/** Breakpoints sampled to set firstReaching's threshold. */
-const SAMPLE = 32;
-
-/**
- * The position (in taus/weights/rows) of the smallest breakpoint at which the weights of the breakpoints up to
- * it reach `need`: a weighted quickselect, O(p) expected (a full sort per step costs more than the pivot).
- * Reorders the three arrays in place.
- */
-function weightedSelect(taus: Float64Array, weights: Float64Array, rows: Float64Array, p: number, need: number): number {
-  let lo = 0;
-  let hi = p; // search in [lo, hi)
-  let seed = p;
-  while (hi > lo) {
-    seed = (seed * 1103515245 + 12345) & 0x7fffffff;
-    const pivot = taus[lo + (seed % (hi - lo))];
-    // three-way partition: [lo, lt) < pivot, [lt, gt) == pivot, [gt, hi) > pivot
-    let lt = lo;
-    let gt = hi;
-    let i = lo;
-    let less = 0;
-    let equal = 0;
-    while (i < gt) {
-      const t = taus[i];
-      if (t < pivot) {
-        less += weights[i];
-        swap(taus, weights, rows, i++, lt++);
-      } else if (t > pivot) {
-        swap(taus, weights, rows, i, --gt);
-      } else {
-        equal += weights[i];
-        i++;
-      }
-    }
-    if (less >= need) hi = lt;
-    else if (less + equal >= need) return lt;
-    else {
-      need -= less + equal;
-      lo = gt;
-    }
-  }
-  return -1;
-}
-
-function swap(taus: Float64Array, weights: Float64Array, rows: Float64Array, i: number, j: number): void {
-  const t = taus[i];
-  taus[i] = taus[j];
-  taus[j] = t;
-  const v = weights[i];
-  weights[i] = weights[j];
-  weights[j] = v;
-  const r = rows[i];
-  rows[i] = rows[j];
-  rows[j] = r;
 }
 
 /** Qᵀ x for row-major Q (m×r). */

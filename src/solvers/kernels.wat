@@ -375,4 +375,115 @@
             (i32.store8 (i32.add (local.get $sp) (local.get $i)) (local.get $s))))
         (local.set $i (i32.add (local.get $i) (i32.const 1)))
         (br $l))))
+
+  ;; The line search's weighted median (active-set.ts): swap entries i and j of the breakpoint arrays.
+  (func $swap3 (param $tp i32) (param $gp i32) (param $ip i32) (param $i i32) (param $j i32)
+    (local $a i32) (local $b i32) (local $t f64)
+    (local.set $a (i32.shl (local.get $i) (i32.const 3)))
+    (local.set $b (i32.shl (local.get $j) (i32.const 3)))
+    (local.set $t (f64.load (i32.add (local.get $tp) (local.get $a))))
+    (f64.store (i32.add (local.get $tp) (local.get $a)) (f64.load (i32.add (local.get $tp) (local.get $b))))
+    (f64.store (i32.add (local.get $tp) (local.get $b)) (local.get $t))
+    (local.set $t (f64.load (i32.add (local.get $gp) (local.get $a))))
+    (f64.store (i32.add (local.get $gp) (local.get $a)) (f64.load (i32.add (local.get $gp) (local.get $b))))
+    (f64.store (i32.add (local.get $gp) (local.get $b)) (local.get $t))
+    (local.set $t (f64.load (i32.add (local.get $ip) (local.get $a))))
+    (f64.store (i32.add (local.get $ip) (local.get $a)) (f64.load (i32.add (local.get $ip) (local.get $b))))
+    (f64.store (i32.add (local.get $ip) (local.get $b)) (local.get $t)))
+
+  ;; The position, among the first p breakpoints, of the smallest τ at which the weights of the breakpoints up to
+  ;; it reach `need`: a weighted quickselect with three-way partitions and the pivots of a linear congruential
+  ;; sequence (seeded with p, computed in doubles as JS computed it). −1 when the weights never reach `need`.
+  (func $weightedSelect (param $tp i32) (param $gp i32) (param $ip i32) (param $p i32) (param $need f64) (result i32)
+    (local $lo i32) (local $hi i32) (local $seed i32) (local $pivot f64) (local $lt i32) (local $gt i32) (local $i i32)
+    (local $less f64) (local $equal f64) (local $t f64)
+    (local.set $hi (local.get $p))
+    (local.set $seed (local.get $p))
+    (block $done
+      (loop $outer
+        (br_if $done (i32.le_s (local.get $hi) (local.get $lo)))
+        (local.set $seed (i32.and
+          (i32.wrap_i64 (i64.trunc_f64_s (f64.add (f64.mul (f64.convert_i32_s (local.get $seed)) (f64.const 1103515245)) (f64.const 12345))))
+          (i32.const 0x7fffffff)))
+        (local.set $pivot (f64.load (i32.add (local.get $tp)
+          (i32.shl (i32.add (local.get $lo) (i32.rem_u (local.get $seed) (i32.sub (local.get $hi) (local.get $lo)))) (i32.const 3)))))
+        (local.set $lt (local.get $lo))
+        (local.set $gt (local.get $hi))
+        (local.set $i (local.get $lo))
+        (local.set $less (f64.const 0))
+        (local.set $equal (f64.const 0))
+        (block $pdone
+          (loop $part
+            (br_if $pdone (i32.ge_s (local.get $i) (local.get $gt)))
+            (local.set $t (f64.load (i32.add (local.get $tp) (i32.shl (local.get $i) (i32.const 3)))))
+            (if (f64.lt (local.get $t) (local.get $pivot))
+              (then
+                (local.set $less (f64.add (local.get $less) (f64.load (i32.add (local.get $gp) (i32.shl (local.get $i) (i32.const 3))))))
+                (call $swap3 (local.get $tp) (local.get $gp) (local.get $ip) (local.get $i) (local.get $lt))
+                (local.set $i (i32.add (local.get $i) (i32.const 1)))
+                (local.set $lt (i32.add (local.get $lt) (i32.const 1))))
+              (else
+                (if (f64.gt (local.get $t) (local.get $pivot))
+                  (then
+                    (local.set $gt (i32.sub (local.get $gt) (i32.const 1)))
+                    (call $swap3 (local.get $tp) (local.get $gp) (local.get $ip) (local.get $i) (local.get $gt)))
+                  (else
+                    (local.set $equal (f64.add (local.get $equal) (f64.load (i32.add (local.get $gp) (i32.shl (local.get $i) (i32.const 3))))))
+                    (local.set $i (i32.add (local.get $i) (i32.const 1)))))))
+            (br $part)))
+        (if (f64.ge (local.get $less) (local.get $need))
+          (then (local.set $hi (local.get $lt)))
+          (else
+            (if (f64.ge (f64.add (local.get $less) (local.get $equal)) (local.get $need))
+              (then (return (local.get $lt))))
+            (local.set $need (f64.sub (local.get $need) (f64.add (local.get $less) (local.get $equal))))
+            (local.set $lo (local.get $gt))))
+        (br $outer)))
+    (i32.const -1))
+
+  ;; $weightedSelect over the p breakpoints, looking first among the few smallest (active-set.ts firstReaching):
+  ;; when `need` is under a quarter of the `total` weight and p ≥ 128, the breakpoints at or below a threshold
+  ;; read off 32 samples (sorted in sp) move to the front, and when they carry the weight the search stays there.
+  (func (export "firstReaching")
+    (param $tp i32) (param $gp i32) (param $ip i32) (param $p i32) (param $need f64) (param $total f64) (param $sp i32)
+    (result i32)
+    (local $share f64) (local $stride i32) (local $s i32) (local $j i32) (local $v f64) (local $threshold f64)
+    (local $front i32) (local $carried f64) (local $i i32) (local $k i32)
+    (local.set $share (f64.div (local.get $need) (local.get $total)))
+    (if (i32.and (i32.ge_s (local.get $p) (i32.const 128)) (f64.lt (local.get $share) (f64.const 0.25)))
+      (then
+        (local.set $stride (i32.div_u (local.get $p) (i32.const 32)))
+        ;; the samples, by insertion sort
+        (block $sdone
+          (loop $sl
+            (br_if $sdone (i32.ge_s (local.get $s) (i32.const 32)))
+            (local.set $v (f64.load (i32.add (local.get $tp) (i32.shl (i32.mul (local.get $s) (local.get $stride)) (i32.const 3)))))
+            (local.set $j (local.get $s))
+            (block $idone
+              (loop $il
+                (br_if $idone (i32.eqz (local.get $j)))
+                (br_if $idone (f64.le (f64.load (i32.add (local.get $sp) (i32.shl (i32.sub (local.get $j) (i32.const 1)) (i32.const 3)))) (local.get $v)))
+                (f64.store (i32.add (local.get $sp) (i32.shl (local.get $j) (i32.const 3)))
+                  (f64.load (i32.add (local.get $sp) (i32.shl (i32.sub (local.get $j) (i32.const 1)) (i32.const 3)))))
+                (local.set $j (i32.sub (local.get $j) (i32.const 1)))
+                (br $il)))
+            (f64.store (i32.add (local.get $sp) (i32.shl (local.get $j) (i32.const 3))) (local.get $v))
+            (local.set $s (i32.add (local.get $s) (i32.const 1)))
+            (br $sl)))
+        (local.set $k (i32.add (i32.trunc_f64_s (f64.ceil (f64.mul (f64.mul (f64.const 2) (local.get $share)) (f64.const 32)))) (i32.const 2)))
+        (if (i32.gt_s (local.get $k) (i32.const 31)) (then (local.set $k (i32.const 31))))
+        (local.set $threshold (f64.load (i32.add (local.get $sp) (i32.shl (local.get $k) (i32.const 3)))))
+        (block $fdone
+          (loop $fl
+            (br_if $fdone (i32.ge_s (local.get $i) (local.get $p)))
+            (if (i32.eqz (f64.gt (f64.load (i32.add (local.get $tp) (i32.shl (local.get $i) (i32.const 3)))) (local.get $threshold)))
+              (then
+                (local.set $carried (f64.add (local.get $carried) (f64.load (i32.add (local.get $gp) (i32.shl (local.get $i) (i32.const 3))))))
+                (call $swap3 (local.get $tp) (local.get $gp) (local.get $ip) (local.get $i) (local.get $front))
+                (local.set $front (i32.add (local.get $front) (i32.const 1)))))
+            (local.set $i (i32.add (local.get $i) (i32.const 1)))
+            (br $fl)))
+        (if (f64.ge (local.get $carried) (local.get $need))
+          (then (return (call $weightedSelect (local.get $tp) (local.get $gp) (local.get $ip) (local.get $front) (local.get $need)))))))
+    (call $weightedSelect (local.get $tp) (local.get $gp) (local.get $ip) (local.get $p) (local.get $need)))
 )

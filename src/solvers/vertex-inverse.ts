@@ -41,6 +41,8 @@ const At = {
   /** membership of Z and the signs of the residual, a byte per row */
   InZ: 14,
   Signs: 15,
+  /** the weighted median's 32 samples */
+  Sample: 16,
 } as const;
 
 /** The breakpoints of a line search (views of the kernels' memory: valid until a frame is pushed). */
@@ -69,7 +71,7 @@ export class VertexAlgebra {
     this.rs = 8 * Math.ceil(r / 8);
     this.m8 = 8 * Math.ceil(m / 8);
     const rs = this.rs;
-    this.frame = pushFrame([this.m8 * r, r * rs, r * rs, rs, Math.max(this.m8, rs), rs, this.m8, m, m, m, m, 2, m * rs, rs, this.m8 / 8, this.m8 / 8]);
+    this.frame = pushFrame([this.m8 * r, r * rs, r * rs, rs, Math.max(this.m8, rs), rs, this.m8, m, m, m, m, 2, m * rs, rs, this.m8 / 8, this.m8 / 8, 32]);
   }
 
   /** Q is copied in (column-major) on its first product: a descent that its start ends needs none. */
@@ -193,6 +195,16 @@ export class VertexAlgebra {
     const count = kernels().breakpoints(o[At.Res], o[At.W], m, tol, slope0, o[At.Taus], o[At.Weights], o[At.Rows], o[At.Sums]);
     const sums = frame.view(At.Sums);
     return { count, taus: frame.view(At.Taus), weights: frame.view(At.Weights), rows: frame.view(At.Rows), slope: sums[0], total: sums[1] };
+  }
+
+  /**
+   * The position, among the last breakpoints (reordered), of the smallest τ at which the weights of the breakpoints
+   * up to it reach `need`: the exact minimum along the edge (a weighted median, by quickselect, looking first among
+   * the few smallest breakpoints when `need` is a small share of the total). −1 when the weights never reach it.
+   */
+  firstReaching(count: number, need: number, total: number): number {
+    const o = this.frame.offsets;
+    return kernels().firstReaching(o[At.Taus], o[At.Weights], o[At.Rows], count, need, total, o[At.Sample]);
   }
 
   /** y = −Mᵀ c for the c of the last resign/advance (the vertex's dual estimate on Z, length r); returns ||y||∞. */

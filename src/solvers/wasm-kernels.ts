@@ -27,6 +27,8 @@ interface KernelExports {
   breakpoints(resp: number, wp: number, m: number, tol: number, slope0: number, tp: number, gp: number, ip: number, outp: number): number;
   /** A descent step on the residual, its signs and c = Σ sign_i q_i (kernels.wat). */
   advance(resp: number, wp: number, zp: number, sp: number, qp: number, cp: number, m: number, rs: number, tau: number, leaving: number, tol: number, move: number): void;
+  /** The line search's weighted median among p breakpoints (kernels.wat); −1 when the weights never reach need. */
+  firstReaching(tp: number, gp: number, ip: number, p: number, need: number, total: number, sp: number): number;
 }
 
 let instance: KernelExports | undefined;
@@ -48,8 +50,8 @@ export function kernels(): KernelExports {
     };
     const { memory } = exports;
     if (!(memory instanceof WebAssembly.Memory)) throw missing('its memory');
-    const names = ['tiles', 'matvec', 'vecmat', 'rank1', 'invert', 'orthogonalize', 'breakpoints', 'advance'];
-    const [tiles, matvec, vecmat, rank1, invert, orthogonalize, breakpoints, advance] = names.map(kernel);
+    const names = ['tiles', 'matvec', 'vecmat', 'rank1', 'invert', 'orthogonalize', 'breakpoints', 'advance', 'firstReaching'];
+    const [tiles, matvec, vecmat, rank1, invert, orthogonalize, breakpoints, advance, firstReaching] = names.map(kernel);
     instance = {
       memory,
       tiles: (xp, yp, cp, pt0, pt1, qt0, qt1, len, B, cs) => tiles(xp, yp, cp, pt0, pt1, qt0, qt1, len, B, cs),
@@ -60,6 +62,7 @@ export function kernels(): KernelExports {
       orthogonalize: (ep, xp, kept, r) => orthogonalize(ep, xp, kept, r),
       breakpoints: (resp, wp, m, tol, slope0, tp, gp, ip, outp) => breakpoints(resp, wp, m, tol, slope0, tp, gp, ip, outp),
       advance: (resp, wp, zp, sp, qp, cp, m, rs, tau, leaving, tol, move) => advance(resp, wp, zp, sp, qp, cp, m, rs, tau, leaving, tol, move),
+      firstReaching: (tp, gp, ip, p, need, total, sp) => firstReaching(tp, gp, ip, p, need, total, sp),
     };
   }
   return instance;
