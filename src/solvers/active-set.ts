@@ -217,9 +217,7 @@ function descendWith(basis: Basis, b: Float64Array, opts: ActiveSetOptions, alge
       continue;
     }
     const { t, k, tau, sigma } = step;
-    const M = algebra.inverse();
-    for (let a = 0; a < r; a++) d[a] = sigma * M[a * rs + t];
-    for (let a = 0; a < r; a++) v[a] += tau * d[a];
+    for (let a = 0; a < r; a++) v[a] += tau * d[a]; // d and w: the successful tryEdge's direction
     // Row Z[t] leaves (its residual is now −τσ), row k enters (residual exactly 0); the others move by −τ w.
     const leaving = Z[t];
     res[leaving] = -tau * sigma;
