@@ -74,7 +74,7 @@ export class VertexAlgebra {
     this.frame = pushFrame([this.m8 * r, r * rs, r * rs, rs, Math.max(this.m8, rs), rs, this.m8, m, m, m, m, 2, m * rs, rs, this.m8 / 8, this.m8 / 8, 32]);
   }
 
-  /** Q is copied in (column-major) on its first product: a descent that its start ends needs none. */
+  /** Q is copied in (column-major, and row-major padded to rs) on first use: a descent that its start ends needs neither. */
   private held = false;
 
   private hold(): void {
