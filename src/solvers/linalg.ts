@@ -1,7 +1,7 @@
 /**
  * Numerical plumbing shared by the solvers:
  *
- *   1. small dense float64 linear algebra in plain JS (Cholesky, triangular solves, Gram matrices),
+ *   1. small dense float64 linear algebra (Cholesky, triangular solves in JS; Gram matrices by row-products.ts),
  *   2. the orthonormal basis Q of range(A) (float64, cached per `A.id`), which the projection-based solvers,
  *      polish and IRLS work in: delta = A u ranges over range(A) = range(Q), and Q is perfectly conditioned,
  *   3. validation and grouping of a batch by subspace, and a float32 tensor cache per `A.id` for the

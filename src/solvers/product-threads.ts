@@ -9,10 +9,11 @@
  * would leave the other cores idle.
  *
  * How many: PURIFY_CNN_THREADS (≥ 1; 1 turns helpers off), default all cores (os.availableParallelism()). Only
- * products of at least THREAD_WORK multiply-adds are split (≈ 0.5 s on one core): none of the default synthetic
- * grid's (its largest, a basis at m = 288, n = 144, is ≈ 3e6), so its 2 worker processes never start helpers.
- * Splitting products down to 3e7 made the large cell slower (65–69 s against 51–54 s): operands are copied to
- * shared memory per product, and a helper's code is not yet optimised when it gets few, small parts.
+ * products of at least THREAD_WORK multiply-adds are split (≈ 0.1 s on one core with the SIMD kernel): none of
+ * the default synthetic grid's (its largest, a basis at m = 288, n = 144, is ≈ 3e6), so its 2 worker processes
+ * never start helpers. With the scalar kernel, splitting products down to 3e7 made the large cell slower (65–69 s
+ * against 51–54 s): operands are copied to shared memory per product, and a helper's code is not yet optimised
+ * when it gets few, small parts. The threshold was not re-tuned for the SIMD kernel.
  */
 import { availableParallelism } from 'node:os';
 import type { Worker } from 'node:worker_threads';
